@@ -1,0 +1,11 @@
+"""Flask CLI command groups: `flask users`, `flask staff`, `flask gates` (and `flask faces`)."""
+
+from flask import Flask
+
+from app.cli.accounts import gates_cli, staff_cli, users_cli
+
+
+def register_cli(flask_app: Flask) -> None:
+    """Attach facegate's command groups to flask_app."""
+    for group in (users_cli, staff_cli, gates_cli):
+        flask_app.cli.add_command(group)

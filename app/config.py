@@ -1,0 +1,118 @@
+"""One configuration object, read from environment variables with safe defaults.
+
+Every setting the system knows is here; the README's configuration table lists them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_str(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"{name} must be true or false, got {raw!r}")
+
+
+def load_secret_key(instance_dir: Path) -> str:
+    """Return SECRET_KEY from the environment, or one generated once into instance/secret_key."""
+    from_env = os.environ.get("SECRET_KEY", "").strip()
+    if from_env:
+        return from_env
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key_file = instance_dir / "secret_key"
+    if not key_file.exists():
+        # O_EXCL: two processes starting together must not write two different keys.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+def engine_options(database_url: str) -> dict:
+    """SQLAlchemy engine options suited to the database behind DATABASE_URL."""
+    if database_url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    options: dict = {"pool_pre_ping": True, "pool_recycle": 1800}
+    if database_url.startswith("mysql"):
+        options["connect_args"] = {"charset": "utf8mb4"}
+    return options
+
+
+class Config:
+    """Settings for the web app, the workers and the CLI, taken from the environment when built."""
+
+    def __init__(self) -> None:
+        self.INSTANCE_DIR = Path(_env_str("FACEGATE_INSTANCE_DIR", str(PROJECT_ROOT / "instance")))
+        self.SQLALCHEMY_DATABASE_URI = _env_str(
+            "DATABASE_URL", f"sqlite:///{self.INSTANCE_DIR / 'facegate.db'}"
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
+        self.REDIS_URL = _env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+        self.SECRET_KEY = load_secret_key(self.INSTANCE_DIR)
+
+        # Where things live on disk.
+        self.DATA_DIR = Path(_env_str("FACEGATE_DATA_DIR", str(PROJECT_ROOT / "dataset")))
+        self.MEDIA_DIR = Path(_env_str("FACEGATE_MEDIA_DIR", str(self.INSTANCE_DIR / "media")))
+        self.MODEL_DIR = Path(_env_str("FACEGATE_MODEL_DIR", str(self.INSTANCE_DIR / "models")))
+        self.TIMEZONE = _env_str("FACEGATE_TIMEZONE", "UTC")
+
+        # Web app.
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _env_bool("FACEGATE_SECURE_COOKIES", False)
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.MAX_CONTENT_LENGTH = _env_int("FACEGATE_MAX_UPLOAD_MB", 64) * 1024 * 1024
+        self.MIN_PASSWORD_LENGTH = _env_int("FACEGATE_MIN_PASSWORD_LENGTH", 8)
+
+        # Recognition.
+        self.DETECTOR = _env_str("FACEGATE_DETECTOR", "opencv")
+        self.EMBEDDER = _env_str("FACEGATE_EMBEDDER", "opencv")
+        self.MIN_FACE_PX = _env_int("FACEGATE_MIN_FACE_PX", 40)
+
+        # Live decisions at the gates.
+        self.WINDOW_FRAMES = _env_int("FACEGATE_WINDOW_FRAMES", 50)
+        self.MIN_VOTES = _env_int("FACEGATE_MIN_VOTES", 5)
+        self.COOLDOWN_S = _env_float("FACEGATE_COOLDOWN_S", 30.0)
+
+    def as_dict(self) -> dict:
+        """The settings as a plain dict, for app.config.from_mapping."""
+        return {name: value for name, value in vars(self).items() if name.isupper()}

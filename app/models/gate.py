@@ -1,0 +1,51 @@
+"""Gates: one door, its camera and the Raspberry Pi that drives it."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import Boolean, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a gate API token (tokens are 256-bit random, so SHA-256 is enough)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Gate(db.Model):
+    __tablename__ = "gates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    voice_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A device index ("0"), an RTSP/HTTP URL or a path to a video file.
+    camera_source: Mapped[str] = mapped_column(String(512), default="")
+    token_hash: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def rotate_token(self) -> str:
+        """Give the gate a new API token; return it (only its hash is kept, so show it once)."""
+        token = secrets.token_urlsafe(32)
+        self.token_hash = hash_token(token)
+        return token
+
+    def check_token(self, token: str) -> bool:
+        """Whether token is this gate's current API token."""
+        return bool(self.token_hash) and hmac.compare_digest(self.token_hash, hash_token(token))
+
+    def is_online(self, max_silence: timedelta = timedelta(seconds=60)) -> bool:
+        """Whether the gate sent a heartbeat within max_silence."""
+        return self.last_heartbeat_at is not None and utcnow() - self.last_heartbeat_at <= max_silence
+
+    def __repr__(self) -> str:
+        return f"<Gate {self.name}>"
