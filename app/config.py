@@ -112,6 +112,15 @@ class Config:
         self.WINDOW_FRAMES = _env_int("FACEGATE_WINDOW_FRAMES", 50)
         self.MIN_VOTES = _env_int("FACEGATE_MIN_VOTES", 5)
         self.COOLDOWN_S = _env_float("FACEGATE_COOLDOWN_S", 30.0)
+        self.TRACK_GAP_S = _env_float("FACEGATE_TRACK_GAP_S", 2.0)
+        self.POOL_EMBEDDINGS = _env_bool("FACEGATE_POOL_EMBEDDINGS", True)
+        self.EVENT_STREAM_MAXLEN = _env_int("FACEGATE_EVENT_STREAM_MAXLEN", 1000)
+        self.EVENTS_MAX_WAIT_S = _env_float("FACEGATE_EVENTS_MAX_WAIT_S", 30.0)
+        self.EVENT_FILE_MAX_BYTES = _env_int("FACEGATE_EVENT_FILE_MAX_MB", 10) * 1024 * 1024
+        self.INGEST_FPS = _env_float("FACEGATE_INGEST_FPS", 10.0)
+        self.INGEST_MAX_IN_FLIGHT = _env_int("FACEGATE_INGEST_MAX_IN_FLIGHT", 4)
+        self.INGEST_RELOAD_S = _env_float("FACEGATE_INGEST_RELOAD_S", 10.0)
+        self.INGEST_JPEG_QUALITY = _env_int("FACEGATE_INGEST_JPEG_QUALITY", 85)
 
     def as_dict(self) -> dict:
         """The settings as a plain dict, for app.config.from_mapping."""

@@ -9,6 +9,7 @@ from app.models import User
 def register_views(flask_app: Flask) -> None:
     """Attach the blueprints and the login machinery to flask_app."""
     from app.views.auth import bp as auth_bp
+    from app.views.gate_api import bp as gate_api_bp
     from app.views.main import bp as main_bp
 
     login_manager.login_view = "auth.login"
@@ -20,3 +21,4 @@ def register_views(flask_app: Flask) -> None:
 
     flask_app.register_blueprint(auth_bp)
     flask_app.register_blueprint(main_bp)
+    flask_app.register_blueprint(gate_api_bp)
