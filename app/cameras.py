@@ -1,0 +1,41 @@
+"""Opening a camera source: a device index ("0"), an RTSP/HTTP(S) MJPEG URL, or a video file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+
+class CameraError(RuntimeError):
+    """A camera that cannot be opened or has stopped giving frames; str(error) says which and why."""
+
+
+def parse_source(source: str) -> int | str:
+    """A device index for an all-digit source, else the URL or file path as given."""
+    source = source.strip()
+    if not source:
+        raise CameraError("no camera source configured")
+    return int(source) if source.isdigit() else source
+
+
+def open_camera(source: str, open_timeout_s: float = 10.0) -> cv2.VideoCapture:
+    """An opened cv2.VideoCapture for source, or CameraError saying why it could not be opened."""
+    target = parse_source(source)
+    if isinstance(target, str) and "://" not in target and not Path(target).is_file():
+        raise CameraError(f"camera source {source!r}: no such video file")
+    params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(open_timeout_s * 1000)]
+    capture = cv2.VideoCapture(target, cv2.CAP_ANY, params)
+    if not capture.isOpened():
+        capture.release()
+        raise CameraError(f"camera source {source!r} could not be opened")
+    return capture
+
+
+def read_rgb(capture: cv2.VideoCapture) -> np.ndarray | None:
+    """The next frame as RGB, or None when the source has ended or stopped answering."""
+    ok, frame = capture.read()
+    if not ok or frame is None:
+        return None
+    return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
