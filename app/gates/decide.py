@@ -1,0 +1,269 @@
+"""The per-gate sliding window: per-face tracks vote frame by frame; MIN_VOTES agreeing frames make one decision.
+
+A gate's whole window state is one JSON value in Redis, updated under WATCH, so any worker can take any frame and
+two workers racing on the same gate never both decide. A decision is stored as *pending* in the same transaction;
+deliver.py turns pending decisions into log rows and events (idempotently), so a worker dying in between loses nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import redis
+
+# A face belongs to an existing track when its box overlaps the track's last box at least this much.
+MIN_TRACK_IOU = 0.2
+# The window state of a gate nobody passed for a day is dropped.
+STATE_TTL_S = 24 * 3600
+
+# Classifies a pooled (mean) embedding with the open-set rule: the identity, or None for a stranger.
+PooledClassifier = Callable[[np.ndarray], str | None]
+
+
+@dataclass(frozen=True)
+class FaceResult:
+    """One classified face of a frame: its box (x, y, w, h), the identity given (None: stranger), its embedding."""
+
+    box: tuple[float, float, float, float]
+    identity: str | None
+    embedding: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """The recognition result of one camera frame: gate, sequence number, capture time (unix seconds), faces."""
+
+    gate_id: int
+    seq: int
+    captured_at: float
+    faces: list[FaceResult] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DecisionRules:
+    """The decision settings: window length, votes needed, debounce per person, the gap that ends a track."""
+
+    window_frames: int = 50
+    min_votes: int = 5
+    cooldown_s: float = 30.0
+    track_gap_s: float = 2.0
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> DecisionRules:
+        """The rules from the app's configuration (WINDOW_FRAMES, MIN_VOTES, COOLDOWN_S, TRACK_GAP_S)."""
+        rules = cls(config["WINDOW_FRAMES"], config["MIN_VOTES"], config["COOLDOWN_S"], config["TRACK_GAP_S"])
+        if rules.window_frames < 1 or not 1 <= rules.min_votes <= rules.window_frames:
+            raise ValueError("need WINDOW_FRAMES >= 1 and 1 <= MIN_VOTES <= WINDOW_FRAMES")
+        return rules
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One decision at a gate: a person (identity) or a stranger (identity None), and the frame that decided it."""
+
+    id: str
+    gate_id: int
+    identity: str | None
+    seq: int
+    captured_at: float
+
+    def to_json(self) -> str:
+        """The decision as JSON, for the pending hash."""
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Decision:
+        """The decision stored by to_json."""
+        return cls(**json.loads(text))
+
+
+def window_key(gate_id: int) -> str:
+    """The Redis key of gate_id's window state."""
+    return f"facegate:gate:{gate_id}:window"
+
+
+def pending_key(gate_id: int) -> str:
+    """The Redis hash of gate_id's decisions not yet delivered (decision id -> Decision JSON)."""
+    return f"facegate:gate:{gate_id}:pending"
+
+
+def empty_state() -> dict:
+    """The window state of a gate that has seen no frame."""
+    return {"seqs": [], "tracks": [], "next_track": 1, "latest_t": 0.0, "cooldown": {}}
+
+
+def box_iou(a: tuple | list, b: tuple | list) -> float:
+    """Intersection over union of two (x, y, w, h) boxes."""
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    iw = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
+    ih = max(0.0, min(ay + ah, by + bh) - max(ay, by))
+    inter = iw * ih
+    union = aw * ah + bw * bh - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _encode_vector(vector: np.ndarray) -> str:
+    return base64.b64encode(np.asarray(vector, dtype=np.float32).tobytes()).decode()
+
+
+def _decode_vector(text: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(text), dtype=np.float32)
+
+
+def _match_tracks(tracks: list[dict], faces: list[FaceResult], captured_at: float, gap_s: float) -> list[dict | None]:
+    """For each face, the live track it continues (greedy by overlap, each track at most once), or None."""
+    live = [t for t in tracks if abs(captured_at - t["last_t"]) <= gap_s]
+    pairs = sorted(
+        ((box_iou(face.box, track["box"]), i, j) for i, face in enumerate(faces) for j, track in enumerate(live)),
+        reverse=True,
+    )
+    matched: list[dict | None] = [None] * len(faces)
+    used: set[int] = set()
+    for iou, i, j in pairs:
+        if iou < MIN_TRACK_IOU:
+            break
+        if matched[i] is None and j not in used:
+            matched[i] = live[j]
+            used.add(j)
+    return matched
+
+
+def _pooled_embedding(track: dict) -> np.ndarray | None:
+    if not track.get("emb_n"):
+        return None
+    mean = _decode_vector(track["emb_sum"]) / track["emb_n"]
+    return mean / max(float(np.linalg.norm(mean)), 1e-10)
+
+
+def _track_verdict(
+    track: dict, window_start: int, min_votes: int, pooled: PooledClassifier | None
+) -> tuple[bool, str | None]:
+    """Whether the track is decided now, and as whom (None: stranger)."""
+    votes = Counter(identity for seq, identity in track["votes"] if seq >= window_start)
+    reached = [identity for identity, count in votes.items() if count >= min_votes]
+    if not reached:
+        return False, None
+    # The latest vote is the one that can have just crossed the line.
+    identity = track["votes"][-1][1] if track["votes"][-1][1] in reached else reached[0]
+    if identity is None or pooled is None:
+        return True, identity
+    mean = _pooled_embedding(track)
+    # Errors follow the person, not the frame: the track's mean embedding must confirm the vote, or it is a stranger.
+    return True, identity if mean is not None and pooled(mean) == identity else None
+
+
+def _new_track(state: dict, face: FaceResult, frame: FrameResult) -> dict:
+    track = {
+        "id": state["next_track"],
+        "box": list(face.box),
+        "last_t": frame.captured_at,
+        "last_seq": frame.seq,
+        "votes": [],
+        "emb_n": 0,
+        "emb_sum": None,
+        "decided": False,
+    }
+    state["next_track"] += 1
+    state["tracks"].append(track)
+    return track
+
+
+def _add_vote(track: dict, face: FaceResult, frame: FrameResult, window_start: int) -> None:
+    """Record face's vote (and embedding) on track; drop votes that left the window."""
+    if frame.captured_at >= track["last_t"]:
+        track["box"], track["last_t"] = list(face.box), frame.captured_at
+    track["last_seq"] = max(track["last_seq"], frame.seq)
+    kept = [v for v in track["votes"] if v[0] >= window_start]
+    track["votes"] = sorted(kept + [[frame.seq, face.identity]], key=lambda vote: vote[0])
+    if face.embedding is not None:
+        total = np.asarray(face.embedding, dtype=np.float32)
+        if track["emb_sum"] is not None:
+            total = total + _decode_vector(track["emb_sum"])
+        track["emb_sum"], track["emb_n"] = _encode_vector(total), track["emb_n"] + 1
+
+
+def apply_frame(
+    state: dict, frame: FrameResult, rules: DecisionRules, pooled: PooledClassifier | None = None
+) -> list[Decision]:
+    """Add frame to a gate's window state (in place) and return the decisions it completes (usually none).
+
+    A frame already applied, or older than the window, changes nothing, so retried and late frames never decide twice.
+    """
+    seqs: list[int] = state["seqs"]
+    if frame.seq in seqs or (seqs and frame.seq <= seqs[-1] - rules.window_frames):
+        return []
+    seqs.append(frame.seq)
+    seqs.sort()
+    del seqs[: -rules.window_frames]
+    window_start = seqs[-1] - rules.window_frames + 1
+    state["latest_t"] = max(state["latest_t"], frame.captured_at)
+    state["tracks"] = [
+        t
+        for t in state["tracks"]
+        if state["latest_t"] - t["last_t"] <= rules.track_gap_s and t["last_seq"] >= window_start
+    ]
+    decisions = []
+    faces = sorted(frame.faces, key=lambda f: f.box[2] * f.box[3], reverse=True)
+    matches = _match_tracks(state["tracks"], faces, frame.captured_at, rules.track_gap_s)
+    for face, match in zip(faces, matches, strict=True):
+        track = match or _new_track(state, face, frame)
+        _add_vote(track, face, frame, window_start)
+        if track["decided"]:
+            continue
+        decided, identity = _track_verdict(track, window_start, rules.min_votes, pooled)
+        if not decided:
+            continue
+        track["decided"] = True
+        if identity is not None:
+            last = state["cooldown"].get(identity)
+            if last is not None and frame.captured_at - last < rules.cooldown_s:
+                continue
+            state["cooldown"][identity] = frame.captured_at
+        decisions.append(Decision(uuid.uuid4().hex, frame.gate_id, identity, frame.seq, frame.captured_at))
+    horizon = state["latest_t"] - rules.cooldown_s
+    state["cooldown"] = {k: t for k, t in state["cooldown"].items() if t > horizon}
+    return decisions
+
+
+def decide_frame(
+    client: redis.Redis, frame: FrameResult, rules: DecisionRules, pooled: PooledClassifier | None = None
+) -> list[Decision]:
+    """Apply frame to its gate's window in Redis atomically (WATCH/MULTI); store and return the new decisions."""
+    key = window_key(frame.gate_id)
+    with client.pipeline() as pipe:
+        while True:
+            try:
+                pipe.watch(key)
+                raw = pipe.get(key)
+                state = json.loads(raw) if raw else empty_state()
+                seen_before = frame.seq in state["seqs"]
+                decisions = apply_frame(state, frame, rules, pooled)
+                if seen_before:
+                    pipe.unwatch()
+                    return []
+                pipe.multi()
+                pipe.set(key, json.dumps(state), ex=STATE_TTL_S)
+                for decision in decisions:
+                    pipe.hset(pending_key(frame.gate_id), decision.id, decision.to_json())
+                pipe.execute()
+                return decisions
+            except redis.WatchError:
+                continue
+
+
+def pending_decisions(client: redis.Redis, gate_id: int) -> list[Decision]:
+    """The decisions of gate_id not yet delivered, oldest frame first."""
+    stored = client.hgetall(pending_key(gate_id))
+    return sorted((Decision.from_json(text) for text in stored.values()), key=lambda d: (d.captured_at, d.seq))
+
+
+def forget_pending(client: redis.Redis, decision: Decision) -> None:
+    """Drop a delivered decision from its gate's pending hash."""
+    client.hdel(pending_key(decision.gate_id), decision.id)
