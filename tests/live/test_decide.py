@@ -6,7 +6,6 @@ import random
 import threading
 
 import numpy as np
-import pytest
 
 from app.gates.connection import get_redis
 from app.gates.decide import DecisionRules, FaceResult, FrameResult, decide_frame, pending_decisions
@@ -14,11 +13,6 @@ from app.gates.decide import DecisionRules, FaceResult, FrameResult, decide_fram
 RULES = DecisionRules(window_frames=50, min_votes=5, cooldown_s=30.0, track_gap_s=2.0)
 LEFT = (100.0, 120.0, 120.0, 150.0)
 RIGHT = (420.0, 110.0, 110.0, 140.0)
-
-
-@pytest.fixture()
-def rds(app, redis_client):
-    return get_redis(app.config["REDIS_URL"])
 
 
 def frame(seq: int, *faces: FaceResult, gate_id: int = 1, fps: float = 10.0, t0: float = 1000.0) -> FrameResult:

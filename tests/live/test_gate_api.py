@@ -114,9 +114,7 @@ def test_long_poll_wakes_when_an_event_arrives(client, gates, streams) -> None:
     publisher = threading.Timer(0.5, publish_event, args=(streams, event, MAXLEN))
     publisher.start()
     try:
-        body = client.get(
-            f"/api/gates/{gate_id}/events", query_string={"wait": "20"}, headers=auth(token)
-        ).get_json()
+        body = client.get(f"/api/gates/{gate_id}/events", query_string={"wait": "20"}, headers=auth(token)).get_json()
     finally:
         publisher.join()
     assert [e["id"] for e in body["events"]] == [event.id]

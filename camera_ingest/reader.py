@@ -1,0 +1,148 @@
+"""One gate's camera reader: open (with backoff), sample at a fixed rate, drop when the gate is full, send."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import cv2
+import numpy as np
+import redis
+
+from app.cameras import CameraError, open_camera, parse_source
+from app.gates.in_flight import release_slot, take_slot
+
+logger = logging.getLogger(__name__)
+
+# Sends one frame: (gate_id, seq, captured_at unix seconds, JPEG bytes).
+FrameSender = Callable[[int, int, float, bytes], None]
+
+
+@dataclass
+class ReaderSettings:
+    """How a reader samples and sends: frames per second, frames in flight per gate, JPEG quality, backoff, looping."""
+
+    fps: float = 10.0
+    max_in_flight: int = 4
+    jpeg_quality: int = 85
+    backoff_start_s: float = 1.0
+    backoff_max_s: float = 60.0
+    loop_files: bool = False
+
+
+@dataclass
+class ReaderStats:
+    """What a reader did so far."""
+
+    frames_read: int = 0
+    sampled: int = 0
+    sent: int = 0
+    dropped: int = 0
+    send_errors: int = 0
+    open_failures: int = 0
+    opened: int = 0
+
+    def as_dict(self) -> dict:
+        """The counters as a plain dict."""
+        return asdict(self)
+
+
+def encode_jpeg(bgr: np.ndarray, quality: int) -> bytes:
+    """A BGR frame as JPEG bytes."""
+    ok, buffer = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError("JPEG encoding failed")
+    return buffer.tobytes()
+
+
+class GateReader(threading.Thread):
+    """Reads one gate's camera until stopped, reopening it with exponential backoff when it fails."""
+
+    def __init__(
+        self,
+        gate_id: int,
+        source: str,
+        settings: ReaderSettings,
+        client: redis.Redis,
+        send: FrameSender,
+    ) -> None:
+        super().__init__(name=f"gate-{gate_id}", daemon=True)
+        self.gate_id, self.source, self.settings = gate_id, source, settings
+        self.stats = ReaderStats()
+        self._client, self._send = client, send
+        self._stop_event = threading.Event()
+        self._is_file = isinstance(parse_source(source), str) and "://" not in source
+
+    def stop(self) -> None:
+        """Ask the reader to finish (it exits within one frame or one backoff wait)."""
+        self._stop_event.set()
+
+    def run(self) -> None:
+        """Open, read, reopen: until stopped (or until a video file ends, unless looping)."""
+        backoff = self.settings.backoff_start_s
+        while not self._stop_event.is_set():
+            try:
+                capture = open_camera(self.source)
+            except CameraError as exc:
+                self.stats.open_failures += 1
+                logger.warning("gate %s: %s; retrying in %.1f s", self.gate_id, exc, backoff)
+                self._stop_event.wait(backoff)
+                backoff = min(backoff * 2, self.settings.backoff_max_s)
+                continue
+            self.stats.opened += 1
+            try:
+                got_frames = self._read_until_failure(capture)
+            finally:
+                capture.release()
+            if got_frames:
+                backoff = self.settings.backoff_start_s
+            if self._is_file and not self.settings.loop_files:
+                logger.info("gate %s: video file %s ended", self.gate_id, self.source)
+                return
+            if not self._is_file:
+                logger.warning("gate %s: camera stopped giving frames; reopening in %.1f s", self.gate_id, backoff)
+                self._stop_event.wait(backoff)
+                backoff = min(backoff * 2, self.settings.backoff_max_s)
+
+    def _read_until_failure(self, capture: cv2.VideoCapture) -> bool:
+        """Read and sample frames until the source ends or fails, or the reader is stopped; whether any came."""
+        interval = 1.0 / self.settings.fps
+        # A file plays at its own frame rate, as a camera would deliver it.
+        file_fps = capture.get(cv2.CAP_PROP_FPS) if self._is_file else 0.0
+        started, next_due, index = time.monotonic(), 0.0, 0
+        while not self._stop_event.is_set():
+            ok, bgr = capture.read()
+            if not ok or bgr is None:
+                return index > 0
+            self.stats.frames_read += 1
+            if file_fps > 0:
+                self._stop_event.wait(max(0.0, started + index / file_fps - time.monotonic()))
+            captured_at = time.time()
+            index += 1
+            elapsed = time.monotonic() - started
+            # A little slack, so frames that arrive exactly at the sampling rate are not skipped for timer jitter.
+            if elapsed < next_due - interval / 4:
+                continue
+            next_due = max(next_due + interval, elapsed)
+            self.stats.sampled += 1
+            self._offer(bgr, captured_at)
+        return index > 0
+
+    def _offer(self, bgr: np.ndarray, captured_at: float) -> None:
+        """Send the frame if the gate has a free slot, else drop (and count) it."""
+        seq = take_slot(self._client, self.gate_id, self.settings.max_in_flight)
+        if seq is None:
+            self.stats.dropped += 1
+            return
+        try:
+            self._send(self.gate_id, seq, captured_at, encode_jpeg(bgr, self.settings.jpeg_quality))
+        except Exception:
+            # The broker is down or restarting: count it, free the slot, and keep reading.
+            self.stats.send_errors += 1
+            release_slot(self._client, self.gate_id, seq)
+            logger.exception("gate %s: sending frame %s failed", self.gate_id, seq)
+            return
+        self.stats.sent += 1
