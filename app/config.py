@@ -102,6 +102,9 @@ class Config:
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.MAX_CONTENT_LENGTH = _env_int("FACEGATE_MAX_UPLOAD_MB", 64) * 1024 * 1024
         self.MIN_PASSWORD_LENGTH = _env_int("FACEGATE_MIN_PASSWORD_LENGTH", 8)
+        self.LOGIN_MAX_FAILURES = _env_int("FACEGATE_LOGIN_MAX_FAILURES", 5)
+        self.LOGIN_LOCKOUT_S = _env_int("FACEGATE_LOGIN_LOCKOUT_S", 900)
+        self.AVATAR_MAX_BYTES = _env_int("FACEGATE_AVATAR_MAX_KB", 5120) * 1024
 
         # Recognition.
         self.DETECTOR = _env_str("FACEGATE_DETECTOR", "opencv")

@@ -7,13 +7,19 @@ from app.models import User
 
 
 def register_views(flask_app: Flask) -> None:
-    """Attach the blueprints and the login machinery to flask_app."""
+    """Attach the blueprints, the login machinery, the safety net and Flask-Admin to flask_app."""
+    from app.admin import init_admin
+    from app.sitetime import format_local
     from app.views.auth import bp as auth_bp
     from app.views.gate_api import bp as gate_api_bp
     from app.views.main import bp as main_bp
+    from app.views.me import bp as me_bp
+    from app.views.reports import bp as reports_bp
+    from app.views.safety import register_safety
 
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
+    login_manager.login_message_category = "info"
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
@@ -21,4 +27,9 @@ def register_views(flask_app: Flask) -> None:
 
     flask_app.register_blueprint(auth_bp)
     flask_app.register_blueprint(main_bp)
+    flask_app.register_blueprint(me_bp)
+    flask_app.register_blueprint(reports_bp)
+    flask_app.add_template_filter(format_local, "localtime")
+    register_safety(flask_app)
+    init_admin(flask_app)
     flask_app.register_blueprint(gate_api_bp)

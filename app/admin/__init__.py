@@ -1,0 +1,37 @@
+"""Flask-Admin at /admin/: people, gates, the log, model versions, jobs and the live page. Admins only."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_admin import Admin
+from flask_admin.menu import MenuLink
+from flask_admin.theme import Bootstrap4Theme
+
+from app.admin.gates import GateAdmin
+from app.admin.live import LiveView
+from app.admin.logs import LogAdmin
+from app.admin.people import AdminAccountAdmin, StaffAdmin
+from app.admin.readonly import JobAdmin, ModelVersionAdmin
+from app.admin.security import AdminHome
+from app.extensions import db
+from app.models import Gate, Job, Log, ModelVersion, Staff, User
+
+
+def init_admin(flask_app: Flask) -> Admin:
+    """Create this app's Flask-Admin with every admin view (a fresh set of views per app)."""
+    admin = Admin(
+        flask_app,
+        name="facegate",
+        index_view=AdminHome(name="Home", url="/admin"),
+        theme=Bootstrap4Theme(base_template="admin/facegate_master.html", fluid=True),
+    )
+    admin.add_view(LiveView(name="Live", endpoint="live"))
+    admin.add_view(StaffAdmin(Staff, db, name="Staff", endpoint="staff", category="People"))
+    admin.add_view(AdminAccountAdmin(User, db, name="Admins", endpoint="admins", category="People"))
+    admin.add_view(GateAdmin(Gate, db, name="Gates", endpoint="gates"))
+    admin.add_view(LogAdmin(Log, db, name="Log", endpoint="logs"))
+    admin.add_view(ModelVersionAdmin(ModelVersion, db, name="Model versions", endpoint="models",
+                                     category="Recognition"))
+    admin.add_view(JobAdmin(Job, db, name="Jobs", endpoint="jobs", category="Recognition"))
+    admin.add_link(MenuLink(name="Attendance", endpoint="reports.attendance_report"))
+    return admin

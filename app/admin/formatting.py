@@ -1,0 +1,45 @@
+"""Column formatters shared by the admin views: local times, people, gates."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from app.reports import csv_cell
+from app.sitetime import format_local
+
+
+def local_time(attribute: str):
+    """A Flask-Admin formatter showing model.<attribute> in the site's time zone."""
+
+    def formatter(view, context, model, name) -> str:
+        return format_local(getattr(model, attribute))
+
+    return formatter
+
+
+def person(view, context, model, name) -> str:
+    """The staff member of a row as 'First Last (ID)'."""
+    staff = model.staff
+    return "" if staff is None else csv_cell(f"{staff.full_name} ({staff.staff_id})")
+
+
+def gate_name(view, context, model, name) -> str:
+    """The gate of a row by name."""
+    return csv_cell(model.gate.name)
+
+
+def online_badge(view, context, model, name) -> Markup:
+    """'online' or 'offline' from the gate's last heartbeat, as a coloured badge."""
+    online = model.is_online()
+    return Markup('<span class="badge badge-{}">{}</span>').format(
+        "success" if online else "secondary", "online" if online else "offline"
+    )
+
+
+def progress_bar(view, context, model, name) -> Markup:
+    """A job's progress as a Bootstrap progress bar."""
+    percent = max(0, min(100, int(model.progress or 0)))
+    return Markup(
+        '<div class="progress" style="min-width:8em"><div class="progress-bar" role="progressbar"'
+        ' style="width: {0}%" aria-valuenow="{0}" aria-valuemin="0" aria-valuemax="100">{0}%</div></div>'
+    ).format(percent)

@@ -1,0 +1,56 @@
+"""Gates for admins: list with online/offline, create and edit, rotate the API token (shown once)."""
+
+from __future__ import annotations
+
+from flask import flash
+from flask_admin.actions import action
+from sqlalchemy import exists, select
+
+from app.accounts import AccountError, create_gate
+from app.admin.formatting import local_time, online_badge
+from app.admin.security import AdminModelView
+from app.extensions import db
+from app.models import Gate, Log
+
+
+class GateAdmin(AdminModelView):
+    column_list = ["name", "status", "last_heartbeat_at", "ip_address", "camera_source", "voice_enabled", "active"]
+    column_labels = {"status": "Status", "last_heartbeat_at": "Last heartbeat", "ip_address": "IP address",
+                     "voice_enabled": "Voice"}
+    column_searchable_list = ["name", "ip_address"]
+    column_filters = ["active", "voice_enabled"]
+    column_formatters = {"status": online_badge, "last_heartbeat_at": local_time("last_heartbeat_at")}
+    form_columns = ["name", "ip_address", "camera_source", "voice_enabled", "active"]
+    form_args = {"camera_source": {"description": "A device index (0), an RTSP/HTTP URL or a video file path."}}
+
+    def create_model(self, form):
+        """Create through app.accounts.create_gate, the same code as `flask gates add`; show the token once."""
+        try:
+            gate, token = create_gate(
+                form.name.data or "", form.camera_source.data or "", form.ip_address.data or None,
+                bool(form.voice_enabled.data),
+            )
+        except AccountError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return False
+        if not form.active.data:
+            gate.active = False
+            db.session.commit()
+        flash(f"API token of gate {gate.name!r} (shown only now; put it in the gate's config): {token}", "warning")
+        return gate
+
+    def delete_model(self, model) -> bool:
+        """Delete a gate that has no log rows; one with history must be deactivated instead."""
+        if db.session.scalar(select(exists().where(Log.gate_id == model.id))):
+            flash(f"Gate {model.name!r} has log entries, so it cannot be deleted; deactivate it instead.", "error")
+            return False
+        return super().delete_model(model)
+
+    @action("rotate_token", "Rotate token", "The selected gates' current tokens stop working at once. Continue?")
+    def rotate_token(self, ids: list[str]) -> None:
+        """Give each selected gate a new API token and show it once."""
+        for gate in db.session.scalars(select(Gate).where(Gate.id.in_([int(i) for i in ids]))):
+            token = gate.rotate_token()
+            db.session.commit()
+            flash(f"New API token of gate {gate.name!r} (shown only now): {token}", "warning")

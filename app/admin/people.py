@@ -1,0 +1,192 @@
+"""Staff members and admin accounts, for admins: list, search, filter, create, edit, reset passwords, delete."""
+
+from __future__ import annotations
+
+from flask import current_app, flash
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import func, select
+from wtforms import BooleanField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.accounts import AccountError, check_password_policy, create_admin, create_staff
+from app.admin.formatting import local_time
+from app.admin.security import AdminModelView
+from app.avatars import remove_avatar
+from app.extensions import db
+from app.models import User
+
+_RESET_HELP = "Leave empty to keep the password. A new one is a one-time password: it must be changed at next sign-in."
+
+
+def _active_badge(view, context, model, name) -> str:
+    return "yes" if model.user.active else "no"
+
+
+def _gate_list(view, context, model, name) -> str:
+    return ", ".join(gate.name for gate in model.gates) or "none"
+
+
+def _avatar_thumb(view, context, model, name) -> Markup:
+    if not model.avatar_path:
+        return Markup("")
+    url = context.resolve("avatar_url")(model)
+    return Markup('<img src="{}" alt="" width="32" height="32" style="border-radius:50%">').format(url)
+
+
+def _apply_password_reset(user: User, password: str, must_change: bool) -> None:
+    """Set user's password when password is not empty (raising AccountError if weak)."""
+    if password:
+        check_password_policy(password)
+        user.set_password(password)
+        user.must_change_password = must_change
+
+
+class StaffAdmin(AdminModelView):
+    column_list = ["avatar", "staff_id", "first_name", "last_name", "email", "phone", "gates", "active", "created_at"]
+    column_labels = {"staff_id": "Staff ID", "gates": "Cleared for", "avatar": ""}
+    column_searchable_list = ["staff_id", "first_name", "last_name", "email"]
+    column_filters = ["gates.name", "user.active", "last_name"]
+    column_sortable_list = ["staff_id", "first_name", "last_name", "created_at"]
+    column_default_sort = "last_name"
+    column_formatters = {
+        "active": _active_badge,
+        "gates": _gate_list,
+        "avatar": _avatar_thumb,
+        "created_at": local_time("created_at"),
+    }
+    form_columns = ["staff_id", "first_name", "last_name", "email", "phone", "gates"]
+    form_args = {"gates": {"label": "Cleared for gates", "description": "No gate means no clearance anywhere."}}
+
+    def get_edit_form(self):
+        """The edit form: like the create form without the staff ID, plus account state and password reset."""
+        form_class = self.scaffold_form()
+        del form_class.staff_id
+        form_class.active = BooleanField("Account active")
+        form_class.new_password = PasswordField("New one-time password", [Optional()], description=_RESET_HELP)
+        return form_class
+
+    def on_form_prefill(self, form, id) -> None:
+        """Show the account's current active flag."""
+        form.active.data = self.get_one(id).user.active
+
+    def create_model(self, form):
+        """Create through app.accounts.create_staff, the same code as `flask staff add`; show the password once."""
+        try:
+            staff, password = create_staff(
+                form.staff_id.data or "",
+                form.first_name.data or "",
+                form.last_name.data or "",
+                form.email.data,
+                form.phone.data,
+                [gate.name for gate in form.gates.data or []],
+            )
+        except AccountError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return False
+        flash(f"One-time password for {staff.staff_id} (shown only now, must be changed at first sign-in): {password}",
+              "warning")
+        return staff
+
+    def update_model(self, form, model) -> bool:
+        """Save the edit form: details, clearances, active flag and an optional password reset."""
+        try:
+            _apply_password_reset(model.user, form.new_password.data or "", must_change=True)
+        except AccountError as exc:
+            flash(str(exc), "error")
+            return False
+        model.first_name = form.first_name.data.strip()
+        model.last_name = form.last_name.data.strip()
+        model.email = (form.email.data or "").strip() or None
+        model.phone = (form.phone.data or "").strip() or None
+        model.gates = list(form.gates.data or [])
+        model.user.active = form.active.data
+        db.session.commit()
+        if form.new_password.data:
+            flash(f"The password of {model.staff_id} was reset; it must be changed at next sign-in.", "info")
+        return True
+
+    def delete_model(self, model) -> bool:
+        """Delete the person with their account, photos' rows, log rows and avatar file."""
+        avatar = model.avatar_path
+        db.session.delete(model.user)
+        db.session.commit()
+        remove_avatar(current_app.config["MEDIA_DIR"], avatar)
+        return True
+
+
+class AdminAccountAdmin(AdminModelView):
+    """Admin accounts (accounts with the admin role)."""
+
+    column_list = ["username", "active", "last_login_at", "created_at"]
+    column_searchable_list = ["username"]
+    column_formatters = {"last_login_at": local_time("last_login_at"), "created_at": local_time("created_at")}
+    form_columns = ["username"]
+
+    def get_query(self):
+        return super().get_query().filter(User.role == "admin")
+
+    def get_count_query(self):
+        return super().get_count_query().filter(User.role == "admin")
+
+    def get_one(self, id):
+        user = super().get_one(id)
+        return user if user is not None and user.role == "admin" else None
+
+    def get_create_form(self):
+        """Username and a first password."""
+        form_class = self.scaffold_form()
+        form_class.username = StringField("Username", [DataRequired(), Length(max=64)])
+        form_class.password = PasswordField("Password", [DataRequired(), Length(max=1024)])
+        return form_class
+
+    def get_edit_form(self):
+        """Active flag and an optional password reset; the username stays."""
+        form_class = self.scaffold_form()
+        del form_class.username
+        form_class.active = BooleanField("Account active")
+        form_class.new_password = PasswordField("New password", [Optional()], description=_RESET_HELP)
+        return form_class
+
+    def on_form_prefill(self, form, id) -> None:
+        form.active.data = self.get_one(id).active
+
+    def create_model(self, form):
+        """Create through app.accounts.create_admin, the same code as `flask users create-admin`."""
+        try:
+            return create_admin(form.username.data or "", form.password.data or "")
+        except AccountError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return False
+
+    def _refuse_if_last_active_admin(self, model) -> bool:
+        others = db.session.scalar(
+            select(func.count()).select_from(User).where(User.role == "admin", User.active, User.id != model.id)
+        )
+        if model.id == current_user.id or not others:
+            flash("You cannot deactivate or delete your own account or the last active admin.", "error")
+            return True
+        return False
+
+    def update_model(self, form, model) -> bool:
+        """Save the active flag and an optional password reset."""
+        if not form.active.data and model.active and self._refuse_if_last_active_admin(model):
+            return False
+        try:
+            _apply_password_reset(model, form.new_password.data or "", must_change=True)
+        except AccountError as exc:
+            flash(str(exc), "error")
+            return False
+        model.active = form.active.data
+        db.session.commit()
+        return True
+
+    def delete_model(self, model) -> bool:
+        """Delete an admin account, never one's own nor the last active one."""
+        if self._refuse_if_last_active_admin(model):
+            return False
+        db.session.delete(model)
+        db.session.commit()
+        return True

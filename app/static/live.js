@@ -1,0 +1,73 @@
+// The admin live page: poll the JSON snapshot and redraw the three tables (text only, never HTML from data).
+(function () {
+  "use strict";
+  var root = document.getElementById("live");
+  if (!root) { return; }
+  var PERIOD_MS = 3000;
+
+  function cell(row, text) {
+    var td = document.createElement("td");
+    td.textContent = text == null ? "" : String(text);
+    row.appendChild(td);
+    return td;
+  }
+
+  function fill(tbodyId, items, columns, emptyText) {
+    var body = document.getElementById(tbodyId);
+    var rows = [];
+    if (items === null) {
+      items = [];
+      emptyText = "Live events are unavailable (Redis unreachable).";
+    }
+    items.forEach(function (item) {
+      var tr = document.createElement("tr");
+      columns.forEach(function (col) {
+        var td = cell(tr, typeof col === "function" ? "" : item[col]);
+        if (typeof col === "function") { col(item, td); }
+      });
+      rows.push(tr);
+    });
+    if (!rows.length) {
+      var tr = document.createElement("tr");
+      var td = cell(tr, emptyText);
+      td.colSpan = columns.length;
+      td.className = "text-muted";
+      rows.push(tr);
+    }
+    body.replaceChildren.apply(body, rows);
+  }
+
+  function gateName(g, td) {
+    td.textContent = g.name + (g.active ? "" : " (inactive)");
+  }
+
+  function gateStatus(g, td) {
+    var badge = document.createElement("span");
+    badge.className = "badge badge-" + (g.online ? "success" : "secondary");
+    badge.textContent = g.online ? "online" : "offline";
+    td.appendChild(badge);
+  }
+
+  function heartbeat(g, td) { td.textContent = g.last_heartbeat || "never"; }
+
+  function refresh() {
+    fetch(root.dataset.url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      })
+      .then(function (data) {
+        fill("live-gates", data.gates, [gateName, gateStatus, heartbeat], "No gates yet.");
+        fill("live-events", data.events, ["time", "gate", "type", "person", "direction"], "No gate events yet.");
+        fill("live-passages", data.passages, ["time", "gate", "person", "status"], "Nobody has passed a gate yet.");
+        document.getElementById("live-generated").textContent = data.generated;
+        document.getElementById("live-error").textContent = "";
+      })
+      .catch(function (err) {
+        document.getElementById("live-error").textContent = "(update failed: " + err.message + ")";
+      })
+      .finally(function () { window.setTimeout(refresh, PERIOD_MS); });
+  }
+
+  window.setTimeout(refresh, PERIOD_MS);
+}());
