@@ -72,6 +72,8 @@ class GateReader(threading.Thread):
         super().__init__(name=f"gate-{gate_id}", daemon=True)
         self.gate_id, self.source, self.settings = gate_id, source, settings
         self.stats = ReaderStats()
+        # Wall-clock time the latest opening started reading (a file's frame i plays at this + i / its fps).
+        self.playback_started_at: float | None = None
         self._client, self._send = client, send
         self._stop_event = threading.Event()
         self._is_file = isinstance(parse_source(source), str) and "://" not in source
@@ -113,6 +115,7 @@ class GateReader(threading.Thread):
         # A file plays at its own frame rate, as a camera would deliver it.
         file_fps = capture.get(cv2.CAP_PROP_FPS) if self._is_file else 0.0
         started, next_due, index = time.monotonic(), 0.0, 0
+        self.playback_started_at = time.time()
         while not self._stop_event.is_set():
             ok, bgr = capture.read()
             if not ok or bgr is None:
