@@ -22,6 +22,12 @@ class AvatarError(ValueError):
     """An upload that is not an acceptable avatar, with a message for people."""
 
 
+def check_file_name(name: str) -> None:
+    """Raise AvatarError for an upload name with a path in it (browsers send a bare name; the name is never used)."""
+    if "/" in name or "\\" in name or ".." in name or "\x00" in name:
+        raise AvatarError("The file name must not contain a path.")
+
+
 def reencode_avatar(data: bytes, max_bytes: int) -> bytes:
     """Return data re-encoded as a JPEG at most AVATAR_SIDE pixels on a side; raise AvatarError if unacceptable."""
     if not data:

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, send
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app.avatars import AvatarError, reencode_avatar, remove_avatar, store_avatar
+from app.avatars import AvatarError, check_file_name, reencode_avatar, remove_avatar, store_avatar
 from app.extensions import db
 from app.models import Log, Staff
 from app.views.forms import AvatarForm, InfoForm
@@ -62,6 +62,7 @@ def upload_avatar():
         error = "; ".join(message for messages in form.errors.values() for message in messages)
     else:
         try:
+            check_file_name(form.avatar.data.filename or "")
             jpeg = reencode_avatar(form.avatar.data.read(), current_app.config["AVATAR_MAX_BYTES"])
         except AvatarError as exc:
             error = str(exc)
