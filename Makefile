@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint services clean
+.PHONY: demo test lint services browser clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -17,10 +17,14 @@ $(STAMP): pyproject.toml | $(PY)
 services:
 	scripts/services.sh
 
+# The browser tests drive Debian's Chromium (never `playwright install`).
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-test: $(STAMP) services lint
+test: $(STAMP) services browser lint
 	FACEGATE_TEST_MYSQL_URL=$${FACEGATE_TEST_MYSQL_URL:-$$(scripts/services.sh mysql-url)} \
 		$(VENV)/bin/pytest
 

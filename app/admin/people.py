@@ -56,7 +56,10 @@ class StaffAdmin(AdminModelView):
         "created_at": local_time("created_at"),
     }
     form_columns = ["staff_id", "first_name", "last_name", "email", "phone", "gates"]
-    form_args = {"gates": {"label": "Cleared for gates", "description": "No gate means no clearance anywhere."}}
+    form_args = {
+        "gates": {"label": "Cleared for gates", "description": "No gate means no clearance anywhere.",
+                  "get_label": "name"},
+    }
 
     def get_edit_form(self):
         """The edit form: like the create form without the staff ID, plus account state and password reset."""

@@ -53,7 +53,7 @@ def test_my_log_shows_only_my_rows_newest_first_a_page_at_a_time(people, db, ali
     second = alice_client.get("/me?page=2").get_data(as_text=True)
     assert len(re.findall(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d</td>", second)) == 5
     bob_page = bob_client.get("/me").get_data(as_text=True)
-    assert "1 entries" in bob_page and "A001" not in bob_page and "Alice" not in bob_page
+    assert "1 entry ·" in bob_page and "A001" not in bob_page and "Alice" not in bob_page
 
 
 def test_an_empty_log_says_so(alice_client):
