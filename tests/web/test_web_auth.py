@@ -127,3 +127,16 @@ def test_session_cookie_is_http_only_and_same_site(people, client, csrf_token):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_an_address_is_locked_out_after_failures_across_many_usernames(app, people, client, csrf_token):
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    for i in range(4 * limit):
+        assert _post_login(client, csrf_token, f"guess{i}", "wrong-password").status_code == 401
+    assert _post_login(client, csrf_token, "A001", people.passwords["A001"]).status_code == 429
+
+
+def test_sign_in_still_works_without_redis_but_unthrottled(app, people, client, csrf_token, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens on port 1
+    assert _post_login(client, csrf_token, "A001", "wrong-password").status_code == 401
+    assert _post_login(client, csrf_token, "A001", people.passwords["A001"]).status_code == 302
