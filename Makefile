@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint services browser clean
+.PHONY: demo test lint services browser speech clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -21,10 +21,15 @@ services:
 browser:
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
+# The gate client's voice tests render speech with pyttsx3 through Debian's espeak-ng.
+speech:
+	command -v espeak-ng >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng libespeak-ng1)
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-test: $(STAMP) services browser lint
+test: $(STAMP) services browser speech lint
 	FACEGATE_TEST_MYSQL_URL=$${FACEGATE_TEST_MYSQL_URL:-$$(scripts/services.sh mysql-url)} \
 		$(VENV)/bin/pytest
 

@@ -1,0 +1,79 @@
+"""HTTP calls to the facegate server's gate endpoint (see docs/live.md for the contract)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import requests
+
+CONNECT_TIMEOUT_S = 5.0
+# How much longer than the long-poll wait the client gives the server to answer.
+READ_MARGIN_S = 10.0
+
+
+class GateServerError(Exception):
+    """The server could not be reached or gave an unusable answer; worth retrying later."""
+
+
+class GateAuthError(GateServerError):
+    """The server refused the gate's token (401) or the gate (403): fix the configuration."""
+
+
+@dataclass(frozen=True)
+class EventBatch:
+    """One answer of the events endpoint: events oldest first, and the cursor to send next."""
+
+    events: list[dict]
+    cursor: str
+
+
+class GateAPI:
+    """The gate endpoint of one server, for one gate and its token; one instance per thread."""
+
+    def __init__(self, server_url: str, gate_id: int, token: str, read_margin: float = READ_MARGIN_S) -> None:
+        self.base_url = f"{server_url.rstrip('/')}/api/gates/{gate_id}"
+        self.read_margin = read_margin
+        self._session = requests.Session()
+        self._session.headers.update({"Authorization": f"Bearer {token}", "User-Agent": "facegate-gate-client"})
+
+    def fetch_events(self, after: str, wait: float) -> EventBatch:
+        """Events after the cursor `after`, long-polling up to `wait` seconds; GateServerError when that fails."""
+        url = f"{self.base_url}/events"
+        response = self._request("GET", url, params={"after": after, "wait": f"{wait:g}"}, read_timeout=wait)
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise GateServerError(f"malformed JSON from {url}: {response.text[:80]!r}") from exc
+        events = body.get("events") if isinstance(body, dict) else None
+        cursor = body.get("cursor") if isinstance(body, dict) else None
+        if not isinstance(events, list) or not isinstance(cursor, str) or not all(isinstance(e, dict) for e in events):
+            raise GateServerError(f"unexpected answer from {url}: {response.text[:80]!r}")
+        return EventBatch(events, cursor)
+
+    def heartbeat(self) -> None:
+        """Tell the server this gate is alive; GateServerError when that fails."""
+        self._request("POST", f"{self.base_url}/heartbeat", read_timeout=0.0)
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._session.close()
+
+    def _request(self, method: str, url: str, read_timeout: float, **kwargs) -> requests.Response:
+        try:
+            response = self._session.request(
+                method, url, timeout=(CONNECT_TIMEOUT_S, read_timeout + self.read_margin), **kwargs
+            )
+        except requests.RequestException as exc:
+            raise GateServerError(f"{method} {url} failed: {type(exc).__name__}: {exc}") from exc
+        if response.status_code in (401, 403):
+            raise GateAuthError(f"{method} {url}: HTTP {response.status_code} {_error_text(response)}")
+        if not 200 <= response.status_code < 300:
+            raise GateServerError(f"{method} {url}: HTTP {response.status_code} {_error_text(response)}")
+        return response
+
+
+def _error_text(response: requests.Response) -> str:
+    try:
+        return str(response.json().get("error", ""))
+    except (ValueError, AttributeError):
+        return response.text[:80]

@@ -1,0 +1,187 @@
+"""The gate client's main loop: long-poll the gate's events, act on each exactly once, keep the cursor on disk."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from gate_client.api import EventBatch, GateAPI, GateAuthError, GateServerError
+from gate_client.backoff import Backoff
+from gate_client.config import ConfigError, GateConfig, load_config
+from gate_client.cursor import CursorState, CursorStore
+from gate_client.hardware import GateHardware, PinFactoryError, make_pin_factory
+from gate_client.voice import Announcer
+
+log = logging.getLogger("gate_client")
+
+
+def event_age(event: Mapping, now: float) -> float | None:
+    """Seconds between the event's timestamp and now (a Unix time); None when it has no readable timestamp."""
+    try:
+        return now - datetime.fromisoformat(str(event["timestamp"])).timestamp()
+    except (KeyError, ValueError):
+        return None
+
+
+class GateClient:
+    """Turns the gate's events into relay, LED and voice actions, resuming from the cursor on disk."""
+
+    def __init__(
+        self,
+        config: GateConfig,
+        api: GateAPI,
+        hardware: GateHardware,
+        announcer: Announcer,
+        cursor_store: CursorStore,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.api = api
+        self.hardware = hardware
+        self.announcer = announcer
+        self.cursor_store = cursor_store
+        self.state = cursor_store.load()
+        self.backoff = Backoff(maximum=config.retry_max)
+        self._clock = clock
+
+    def handle_event(self, event: Mapping) -> None:
+        """Act on one event: open the door (granted) or blink red (denied, stranger), then queue the voice."""
+        kind, event_id = event.get("type"), event.get("id")
+        age = event_age(event, self._clock())
+        if self.config.max_event_age and (age is None or age > self.config.max_event_age):
+            described = "no readable timestamp" if age is None else f"{age:.0f} s old"
+            log.warning("skipped event %s (%s): %s, too old to act on", event_id, kind, described)
+            return
+        if kind == "granted":
+            self.hardware.open_door(self.config.open_seconds)
+            log.info("handled event %s (granted, %s): door open for %g s", event_id, event.get("direction"),
+                     self.config.open_seconds)  # fmt: skip
+        elif kind in ("denied", "stranger"):
+            self.hardware.refuse()
+            log.info("handled event %s (%s): refused", event_id, kind)
+        else:
+            log.warning("skipped event %s of unknown type %r", event_id, kind)
+            return
+        if event.get("voice") is True:
+            self.announcer.announce(event)
+
+    def handle_batch(self, batch: EventBatch) -> None:
+        """Handle each event of batch not handled yet, saving the cursor after each one and after the batch."""
+        for event in batch.events:
+            event_id = str(event.get("id"))
+            if event_id in self.state.handled:
+                log.info("event %s was handled before the restart: not acting on it again", event_id)
+                continue
+            try:
+                self.handle_event(event)
+            except Exception:
+                self.hardware.release()
+                log.exception("failed to handle event %s: relay released", event_id)
+            self._advance(CursorState(self.state.after, (*self.state.handled, event_id)))
+        if batch.cursor != self.state.after or self.state.handled:
+            self._advance(CursorState(batch.cursor))
+
+    def _advance(self, state: CursorState) -> None:
+        self.state = state
+        try:
+            self.cursor_store.save(state)
+        except OSError as exc:
+            log.error("cannot save the cursor to %s (%s): a reboot would replay events", self.cursor_store.path, exc)
+
+    def run(self, stop: threading.Event) -> None:
+        """Poll until stop is set, retrying with backoff and jitter whenever the server fails; never raises for it."""
+        while not stop.is_set():
+            try:
+                batch = self.api.fetch_events(self.state.after, self.config.poll_wait)
+            except GateServerError as exc:
+                delay = self.backoff.next_delay()
+                level = logging.ERROR if isinstance(exc, GateAuthError) else logging.WARNING
+                log.log(level, "server request failed (%s); retry %d in %.1f s", exc, self.backoff.failures, delay)
+                stop.wait(delay)
+                continue
+            if self.backoff.failures:
+                log.info("server reachable again after %d failed request(s)", self.backoff.failures)
+                self.backoff.reset()
+            self.handle_batch(batch)
+
+
+class Heartbeat:
+    """A background thread that tells the server every `interval` seconds that the gate is alive."""
+
+    def __init__(self, api: GateAPI, interval: float, stop: threading.Event) -> None:
+        self.api = api
+        self.interval = interval
+        self.stop = stop
+        self.thread = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
+
+    def start(self) -> None:
+        """Start beating (the first beat at once)."""
+        self.thread.start()
+
+    def _beat(self) -> None:
+        failing = False
+        while not self.stop.is_set():
+            try:
+                self.api.heartbeat()
+            except GateServerError as exc:
+                if not failing:
+                    log.warning("heartbeat failed (%s); retrying every %g s", exc, self.interval)
+                failing = True
+            else:
+                if failing:
+                    log.info("heartbeat delivered again")
+                failing = False
+            self.stop.wait(self.interval)
+
+
+class _Terminated(Exception):
+    """Raised in the main thread by the SIGTERM handler, to leave a blocking poll at once."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the gate client until SIGTERM or Ctrl-C; the relay is released whenever it stops."""
+    try:
+        config, options = load_config(argv)
+    except ConfigError as exc:
+        print(f"gate_client: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        factory = make_pin_factory(config.pins, config.pin_log)
+        hardware = GateHardware(config.green_pin, config.red_pin, config.relay_pin, config.relay_active_low, factory)
+    except (PinFactoryError, ValueError, OSError) as exc:
+        log.error("cannot drive the gate's pins: %s", exc)
+        return 3
+    if options.release:
+        hardware.close()
+        log.info("relay released (pin %d)", config.relay_pin)
+        return 0
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        hardware.release()
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise _Terminated
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    stop = threading.Event()
+    announcer = Announcer(config.voice, config.wav_dir, config.player)
+    api = GateAPI(config.server_url, config.gate_id, config.token)
+    client = GateClient(config, api, hardware, announcer, CursorStore(config.cursor_file))
+    log.info("gate %d polling %s from cursor %s", config.gate_id, config.server_url, client.state.after)
+    Heartbeat(GateAPI(config.server_url, config.gate_id, config.token), config.heartbeat_interval, stop).start()
+    try:
+        client.run(stop)
+    except (_Terminated, KeyboardInterrupt):
+        log.info("stopping")
+    finally:
+        stop.set()
+        hardware.close()
+        log.info("relay released, gate client stopped")
+        announcer.stop()
+        api.close()
+    return 0
