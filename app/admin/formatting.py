@@ -20,12 +20,21 @@ def local_time(attribute: str):
 def person(view, context, model, name) -> str:
     """The staff member of a row as 'First Last (ID)'."""
     staff = model.staff
-    return "" if staff is None else csv_cell(f"{staff.full_name} ({staff.staff_id})")
+    return "" if staff is None else f"{staff.full_name} ({staff.staff_id})"
 
 
 def gate_name(view, context, model, name) -> str:
     """The gate of a row by name."""
-    return csv_cell(model.gate.name)
+    return model.gate.name
+
+
+def for_csv(formatter):
+    """formatter's text made safe for spreadsheets (see app.reports.csv_cell), for column_formatters_export."""
+
+    def export_formatter(view, context, model, name) -> str:
+        return csv_cell(formatter(view, context, model, name))
+
+    return export_formatter
 
 
 def online_badge(view, context, model, name) -> Markup:

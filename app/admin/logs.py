@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_admin.contrib.sqla.filters import DateBetweenFilter, FilterEqual, FilterLike
 
-from app.admin.formatting import gate_name, local_time, person
+from app.admin.formatting import for_csv, gate_name, local_time, person
 from app.admin.security import AdminModelView
 from app.models import Log
 from app.sitetime import day_range_utc, site_zone
@@ -30,6 +30,8 @@ class LogAdmin(AdminModelView):
     column_default_sort = ("timestamp", True)
     column_sortable_list = ["timestamp", "status"]
     column_formatters = {"timestamp": local_time("timestamp"), "staff": person, "gate": gate_name}
+    column_formatters_export = {"timestamp": local_time("timestamp"), "staff": for_csv(person),
+                                "gate": for_csv(gate_name)}
     column_filters = [
         FilterEqual(column="staff.staff_id", name="Staff ID"),
         FilterLike(column="staff.last_name", name="Last name"),

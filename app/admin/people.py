@@ -44,7 +44,6 @@ def _apply_password_reset(user: User, password: str, must_change: bool) -> None:
 
 class StaffAdmin(AdminModelView):
     column_list = ["avatar", "staff_id", "first_name", "last_name", "email", "phone", "gates", "active", "created_at"]
-    column_labels = {"staff_id": "Staff ID", "gates": "Cleared for", "avatar": ""}
     column_searchable_list = ["staff_id", "first_name", "last_name", "email"]
     column_filters = ["gates.name", "user.active", "last_name"]
     column_sortable_list = ["staff_id", "first_name", "last_name", "created_at"]
@@ -55,6 +54,10 @@ class StaffAdmin(AdminModelView):
         "avatar": _avatar_thumb,
         "created_at": local_time("created_at"),
     }
+    can_view_details = True
+    column_details_list = ["staff_id", "first_name", "last_name", "email", "phone", "gates", "active", "folder",
+                           "created_at"]
+    column_labels = {"staff_id": "Staff ID", "gates": "Cleared for", "avatar": "", "folder": "Image folder"}
     form_columns = ["staff_id", "first_name", "last_name", "email", "phone", "gates"]
     form_args = {
         "gates": {"label": "Cleared for gates", "description": "No gate means no clearance anywhere.",

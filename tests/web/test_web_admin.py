@@ -185,3 +185,11 @@ def test_the_live_page_shows_gate_status_log_rows_and_stream_events(app, people,
                               "last_heartbeat": data["gates"][0]["last_heartbeat"]}]
     assert [(p["person"], p["status"]) for p in data["passages"]] == [("Alice Archer (A001)", "in")]
     assert [(e["gate"], e["type"]) for e in data["events"]] == [("Front", "stranger")]
+
+
+def test_log_csv_defuses_formulas_but_the_page_shows_names_as_they_are(people, db, admin_client):
+    people.bob.first_name = "=HYPERLINK(1)"
+    db.session.add(Log(staff_id=people.bob.id, gate_id=people.gate.id, status="in"))
+    db.session.commit()
+    assert _csv(admin_client, "")[1][1] == "'=HYPERLINK(1) Baker (B002)"
+    assert "=HYPERLINK(1) Baker (B002)" in text(admin_client.get("/admin/logs/"))

@@ -14,7 +14,8 @@ from app.models import Log
 ROLES = ("anonymous", "staff", "other_staff", "admin", "gate_token")
 SIGN_IN = 302  # login_required / Flask-Admin send anonymous visitors to /login
 
-# (method, path, expected status for each role in ROLES order). {alice} is Alice's staff row id, {log} a log row.
+# (method, path, expected status for each role in ROLES order). {alice} is Alice's staff row id, {log} a log row,
+# {gate} the gate, {admin} the admin's user id.
 MATRIX = [
     ("GET", "/", (SIGN_IN, 302, 302, 302, SIGN_IN)),
     ("GET", "/login", (200, 302, 302, 302, 200)),
@@ -28,6 +29,7 @@ MATRIX = [
     ("GET", "/reports/attendance?staff=A001", (SIGN_IN, 200, 403, 200, SIGN_IN)),
     ("GET", "/reports/attendance?staff=A001&format=csv", (SIGN_IN, 200, 403, 200, SIGN_IN)),
     ("POST", "/me/info", (SIGN_IN, 302, 302, 200, SIGN_IN)),
+    ("POST", "/password", (SIGN_IN, 400, 400, 400, SIGN_IN)),  # signed in: the form is checked (wrong password)
     ("POST", "/me/avatar", (SIGN_IN, 400, 400, 403, SIGN_IN)),
     ("GET", "/admin/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
     ("GET", "/admin/live/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
@@ -35,11 +37,14 @@ MATRIX = [
     ("GET", "/admin/staff/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
     ("GET", "/admin/staff/new/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
     ("GET", "/admin/staff/edit/?id={alice}", (SIGN_IN, 403, 403, 200, SIGN_IN)),
+    ("GET", "/admin/staff/details/?id={alice}", (SIGN_IN, 403, 403, 200, SIGN_IN)),
     ("POST", "/admin/staff/delete/", (SIGN_IN, 403, 403, 302, SIGN_IN)),
     ("GET", "/admin/admins/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
     ("GET", "/admin/admins/new/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
+    ("GET", "/admin/admins/edit/?id={admin}", (SIGN_IN, 403, 403, 200, SIGN_IN)),
     ("GET", "/admin/gates/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
     ("GET", "/admin/gates/new/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
+    ("GET", "/admin/gates/edit/?id={gate}", (SIGN_IN, 403, 403, 200, SIGN_IN)),
     ("POST", "/admin/gates/action/", (SIGN_IN, 403, 403, 302, SIGN_IN)),
     ("GET", "/admin/logs/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
     ("GET", "/admin/logs/export/csv/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
@@ -81,7 +86,7 @@ def test_every_route_answers_every_role_as_expected(app, people, db, clients, cs
     tokens = {role: csrf_token(client) for role, client in clients.items()}
     mismatches = []
     for method, path_template, expected in MATRIX:
-        path = path_template.format(alice=people.alice.id, log=log.id)
+        path = path_template.format(alice=people.alice.id, log=log.id, gate=people.gate.id, admin=people.admin.id)
         for role, status in zip(ROLES, expected, strict=True):
             client = clients[role]
             if method == "GET":
