@@ -81,8 +81,10 @@ class LiveView(AdminOnly, BaseView):
 
     @expose("/")
     def index(self):
+        """The live page, filled with a first snapshot."""
         return self.render("admin/live.html", snapshot=live_snapshot())
 
     @expose("/data.json")
     def data(self):
+        """The current snapshot as JSON, for the page's script."""
         return jsonify(live_snapshot())

@@ -131,12 +131,15 @@ class AdminAccountAdmin(AdminModelView):
     form_columns = ["username"]
 
     def get_query(self):
+        """Only accounts with the admin role."""
         return super().get_query().filter(User.role == "admin")
 
     def get_count_query(self):
+        """Count only accounts with the admin role."""
         return super().get_count_query().filter(User.role == "admin")
 
     def get_one(self, id):
+        """The admin account with this id, or None (a staff account is not editable here)."""
         user = super().get_one(id)
         return user if user is not None and user.role == "admin" else None
 
@@ -156,6 +159,7 @@ class AdminAccountAdmin(AdminModelView):
         return form_class
 
     def on_form_prefill(self, form, id) -> None:
+        """Show the account's current active flag."""
         form.active.data = self.get_one(id).active
 
     def create_model(self, form):

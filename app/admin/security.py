@@ -37,9 +37,11 @@ class AdminOnly:
     """Mixin for admin views: admins pass, staff get 403, anonymous visitors are sent to sign in."""
 
     def is_accessible(self) -> bool:
+        """Whether the current user is a signed-in admin."""
         return current_user.is_authenticated and current_user.is_admin
 
     def inaccessible_callback(self, name, **kwargs):
+        """403 for a signed-in non-admin; otherwise off to sign in, coming back here afterwards."""
         if current_user.is_authenticated:
             return forbidden_page()
         target = request.full_path if request.query_string else request.path
@@ -59,6 +61,7 @@ class AdminHome(AdminOnly, AdminIndexView):
 
     @expose("/")
     def index(self):
+        """The start page with the numbers of people, gates and log rows."""
         counts = {
             "staff": db.session.scalar(select(func.count()).select_from(Staff)),
             "gates": db.session.scalar(select(func.count()).select_from(Gate)),
