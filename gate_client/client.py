@@ -59,8 +59,8 @@ class GateClient:
             return
         if kind == "granted":
             self.hardware.open_door(self.config.open_seconds)
-            log.info("handled event %s (granted, %s): door open for %g s", event_id, event.get("direction"),
-                     self.config.open_seconds)  # fmt: skip
+            seconds = self.config.open_seconds
+            log.info("handled event %s (granted, %s): door open for %g s", event_id, event.get("direction"), seconds)
         elif kind in ("denied", "stranger"):
             self.hardware.refuse()
             log.info("handled event %s (%s): refused", event_id, kind)

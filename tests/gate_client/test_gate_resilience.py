@@ -148,3 +148,25 @@ def test_cursor_file_round_trip_and_unreadable_files(tmp_path, caplog) -> None:
     assert store.load() == CursorState() and "unreadable" in caplog.text
     store.path.write_text('{"after": "$"}')
     assert store.load() == CursorState() and "bad cursor" in caplog.text
+
+
+def test_stale_undated_and_unknown_events_never_open_the_door(tmp_path, pins, hardware, caplog) -> None:
+    def client_with(max_event_age: float) -> GateClient:
+        config = build_config({
+            "server_url": "http://127.0.0.1:9", "gate_id": 1, "token": "t", "max_event_age": max_event_age,
+            "cursor_file": str(tmp_path / "cursor.json"),
+        })  # fmt: skip
+        api = GateAPI(config.server_url, 1, "t")
+        return GateClient(config, api, hardware, Announcer("off"), CursorStore(config.cursor_file))
+
+    strict = client_with(30)
+    ten_minutes_ago = datetime.fromtimestamp(time.time() - 600, UTC).isoformat()
+    strict.handle_event({**granted(), "timestamp": ten_minutes_ago})
+    strict.handle_event({**granted(), "timestamp": "yesterday"})
+    strict.handle_event({**granted(), "type": "opened"})
+    assert [state.state for state in pins.pin(RELAY).states] == [False]
+    assert "600 s old, too old to act on" in caplog.text and "no readable timestamp" in caplog.text
+    assert "unknown type 'opened'" in caplog.text
+
+    client_with(0).handle_event({**granted(), "timestamp": ten_minutes_ago})  # 0: act on every event
+    assert pins.pin(RELAY).state

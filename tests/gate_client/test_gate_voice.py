@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import array
+import shlex
+import sys
 import threading
 import time
 import uuid
@@ -132,3 +134,24 @@ def test_speech_failure_does_not_delay_or_block_the_relay(failure, tmp_path, pin
         engine.released.set()
         announcer.stop()
     assert [state.state for state in pins.pin(RELAY).states] == [False, True, False, True, False]
+
+
+@pytest.mark.slow
+def test_speaker_mode_plays_the_rendered_wav_with_the_player(tmp_path, wait_for, caplog) -> None:
+    played = tmp_path / "played.wav"
+    copy = f"import shutil, sys; shutil.copy(sys.argv[1], {str(played)!r})"
+    announcer = Announcer("speaker", player=f"{sys.executable} -c {shlex.quote(copy)}")
+    try:
+        assert announcer.announce(event("granted", "out"))
+        wait_for(played.exists, timeout=30)
+    finally:
+        announcer.stop()
+    assert wav_duration(played) > 0.5 and rms(played) > 300
+
+    broken = Announcer("speaker", player=f"{sys.executable} -c 'raise SystemExit(\"no sound card\")'")
+    try:
+        broken.announce(event("stranger"))
+        wait_for(lambda: "speech failed for event" in caplog.text, timeout=30)
+    finally:
+        broken.stop()
+    assert "exited with 1: no sound card" in caplog.text
