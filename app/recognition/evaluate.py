@@ -1,0 +1,176 @@
+"""Offline evaluation on folders of photos: open-set identification, and LFW-protocol pair verification."""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from app.recognition.classify import classifier_from_arrays, classifier_to_arrays, train_classifier
+from app.recognition.images import ImageError, read_image
+from app.recognition.pipeline import Recognizer, Timings, split_vector
+from app.recognition.store import load_model, save_model
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
+FACE_RULE = "most central face"
+
+
+def image_files(folder: Path) -> list[Path]:
+    """The image files directly inside folder, in sorted order."""
+    return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def evaluate(
+    recognizer: Recognizer, people_dir: Path, strangers_dir: Path | None, enroll: int, limit_people: int | None = None
+) -> dict:
+    """Enrol the first `enroll` photos of each person into a temporary store; identify the rest and strangers."""
+    people = sorted(p for p in Path(people_dir).iterdir() if p.is_dir())[:limit_people]
+    vectors, labels, probes, errors = [], [], [], []
+    no_face = 0
+    for person in people:
+        files = image_files(person)
+        for path in files[:enroll]:
+            try:
+                vector, _ = recognizer.enrolment_vector(read_image(path))
+            except ImageError as exc:
+                errors.append(f"{path}: {exc}")
+                continue
+            if len(vector) == 0:
+                no_face += 1
+                continue
+            vectors.append(vector)
+            labels.append(person.name)
+        probes += [(path, person.name) for path in files[enroll:]]
+    strangers = sorted(Path(strangers_dir).rglob("*")) if strangers_dir else []
+    probes += [(path, None) for path in strangers if path.suffix.lower() in IMAGE_SUFFIXES]
+
+    start = time.perf_counter()
+    matrix = np.stack(vectors)
+    primary, second = split_vector(matrix.T)
+    model = train_classifier(primary.T, np.array(labels), None if second is None else second.T)
+    train_seconds = time.perf_counter() - start
+    with tempfile.TemporaryDirectory(prefix="facegate-eval-") as store:
+        arrays, meta = classifier_to_arrays(model)
+        model = classifier_from_arrays(*load_model(Path(store), save_model(Path(store), arrays, meta)))
+
+    correct = false_rejects = stranger_accepts = n_probe = n_stranger = 0
+    totals: list[float] = []
+    for path, truth in probes:
+        try:
+            rgb = read_image(path)
+        except ImageError as exc:
+            errors.append(f"{path}: {exc}")
+            continue
+        timings = Timings()
+        results = recognizer.identify(rgb, model, central_only=True, timings=timings)
+        totals.append(timings.total)
+        decision = results[0].decision if results else None
+        if decision is None:
+            no_face += 1
+        label = decision.label if decision else None
+        if truth is None:
+            n_stranger += 1
+            stranger_accepts += label is not None
+        else:
+            n_probe += 1
+            correct += label == truth
+            false_rejects += label is None
+    return {
+        "identities": len(set(labels)),
+        "enrolled_images": len(labels),
+        "probe_images": n_probe,
+        "stranger_images": n_stranger,
+        "no_face": no_face,
+        "errors": errors,
+        "top1_accuracy": round(correct / max(n_probe, 1), 4),
+        "false_reject_rate": round(false_rejects / max(n_probe, 1), 4),
+        "stranger_false_accept_rate": round(stranger_accepts / max(n_stranger, 1), 4),
+        "train_seconds": round(train_seconds, 3),
+        "ms_per_image": round(float(np.median(totals)), 1) if totals else None,
+        "detector": recognizer.detector,
+        "embedder": recognizer.embedder,
+        "second_embedder": recognizer.second,
+        "thresholds": meta["thresholds"],
+        "face_rule": FACE_RULE,
+    }
+
+
+def read_pairs(pairs_file: Path, image_root: Path) -> list[tuple[int, bool, Path, Path]]:
+    """(fold, same, path1, path2) from LFW's pairs.txt or a pairs_subset.tsv-style file."""
+    root = Path(image_root)
+
+    def lfw_path(name: str, number: str) -> Path:
+        return root / name / f"{name}_{int(number):04d}.jpg"
+
+    lines = Path(pairs_file).read_text().splitlines()
+    if lines and lines[0].startswith("fold\t"):
+        rows = csv.DictReader(lines, delimiter="\t")
+        return [
+            (
+                int(r["fold"]),
+                r["same"] == "1",
+                root / r["path1"] if r.get("path1") else lfw_path(r["name1"], r["imagenum1"]),
+                root / r["path2"] if r.get("path2") else lfw_path(r["name2"], r["imagenum2"]),
+            )
+            for r in rows
+        ]
+    folds, per_fold = (int(v) for v in lines[0].split())
+    pairs = []
+    for i, line in enumerate(lines[1 : 1 + folds * 2 * per_fold]):
+        parts = line.split()
+        fold = i // (2 * per_fold)
+        if len(parts) == 3:
+            pairs.append((fold, True, lfw_path(parts[0], parts[1]), lfw_path(parts[0], parts[2])))
+        else:
+            pairs.append((fold, False, lfw_path(parts[0], parts[1]), lfw_path(parts[2], parts[3])))
+    return pairs
+
+
+def best_threshold(scores: np.ndarray, same: np.ndarray) -> float:
+    """The similarity threshold with the highest accuracy on these pairs."""
+    candidates = np.unique(scores)
+    accuracy = [np.mean((scores >= t) == same) for t in candidates]
+    return float(candidates[int(np.argmax(accuracy))])
+
+
+def verify_pairs(recognizer: Recognizer, pairs_file: Path, image_root: Path) -> dict:
+    """LFW-protocol verification with FaceNet: each fold's threshold is chosen on the other folds."""
+    pairs = read_pairs(pairs_file, image_root)
+    cache: dict[Path, np.ndarray | None] = {}
+
+    def embedding(path: Path) -> np.ndarray | None:
+        if path not in cache:
+            try:
+                results = recognizer.analyse(read_image(path), central_only=True)
+            except ImageError:
+                results = []
+            cache[path] = results[0].embedding if results else None
+        return cache[path]
+
+    folds, same, scores, no_face = [], [], [], 0
+    for fold, is_same, path1, path2 in pairs:
+        a, b = embedding(path1), embedding(path2)
+        if a is None or b is None:
+            no_face += 1
+            continue
+        folds.append(fold)
+        same.append(is_same)
+        scores.append(float(a @ b))
+    folds_a, same_a, scores_a = np.array(folds), np.array(same), np.array(scores)
+    accuracies = []
+    for fold in np.unique(folds_a):
+        test = folds_a == fold
+        threshold = best_threshold(scores_a[~test], same_a[~test]) if (~test).any() else 0.5
+        accuracies.append(np.mean((scores_a[test] >= threshold) == same_a[test]))
+    return {
+        "pairs": len(pairs),
+        "accuracy": round(float(np.mean(accuracies)), 4),
+        "accuracy_std": round(float(np.std(accuracies)), 4),
+        "no_face": no_face,
+        "folds": len(accuracies),
+        "detector": recognizer.detector,
+        "embedder": recognizer.embedder,
+    }

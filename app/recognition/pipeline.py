@@ -1,0 +1,125 @@
+"""decode -> detect -> align -> quality -> embed -> classify, for one photo or camera frame."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.recognition.align import align_face
+from app.recognition.classify import Decision, FaceClassifier
+from app.recognition.detect import Face, get_detector, most_central_face
+from app.recognition.dlib_embed import get_dlib_embedder
+from app.recognition.embed import embed_faces, get_embedder
+from app.recognition.quality import QualityLimits, quality_problem
+
+SECOND_EMBEDDERS = ("dlib", "none")
+
+
+@dataclass
+class FaceResult:
+    """One face found in an image: where it is, why it was rejected (if it was), and the decision."""
+
+    face: Face
+    rejection: str | None = None
+    embedding: np.ndarray | None = None
+    decision: Decision | None = None
+
+
+@dataclass
+class Timings:
+    """Milliseconds spent in each stage for one image."""
+
+    detect: float = 0.0
+    align: float = 0.0
+    embed: float = 0.0
+    classify: float = 0.0
+
+    @property
+    def total(self) -> float:
+        """detect + align + embed + classify."""
+        return self.detect + self.align + self.embed + self.classify
+
+
+@dataclass
+class Recognizer:
+    """The configured backends; every method takes RGB arrays and returns plain results."""
+
+    detector: str = "opencv"
+    embedder: str = "opencv"
+    second: str = "dlib"
+    model_dir: str | None = None
+    limits: QualityLimits = field(default_factory=QualityLimits)
+
+    def __post_init__(self) -> None:
+        if self.second not in SECOND_EMBEDDERS:
+            raise ValueError(f"unknown second embedder {self.second!r}; choose one of {SECOND_EMBEDDERS}")
+
+    @property
+    def embedding_name(self) -> str:
+        """Names what the cached embeddings are (a different name means they must be recomputed)."""
+        return "facenet-20180408" + ("+dlib-resnet-v1" if self.second == "dlib" else "")
+
+    def analyse(self, rgb: np.ndarray, central_only: bool = False, timings: Timings | None = None) -> list[FaceResult]:
+        """Detect, align, check and embed (in one batch) every face, or only the most central one."""
+        timings = timings or Timings()
+        start = time.perf_counter()
+        faces = get_detector(self.detector, self.limits.min_face_px).detect(rgb)
+        if central_only:
+            central = most_central_face(faces, rgb.shape[1], rgb.shape[0])
+            faces = [] if central is None else [central]
+        timings.detect = (time.perf_counter() - start) * 1000
+        start = time.perf_counter()
+        results = [FaceResult(face) for face in faces]
+        crops = [align_face(rgb, face) for face in faces]
+        for result, crop in zip(results, crops, strict=True):
+            result.rejection = quality_problem(result.face, crop, self.limits)
+        timings.align = (time.perf_counter() - start) * 1000
+        start = time.perf_counter()
+        good = [i for i, r in enumerate(results) if r.rejection is None]
+        if good:
+            vectors = embed_faces(get_embedder(self.embedder, self.model_dir), np.stack([crops[i] for i in good]))
+            for i, vector in zip(good, vectors, strict=True):
+                results[i].embedding = vector
+        timings.embed = (time.perf_counter() - start) * 1000
+        return results
+
+    def second_embeddings(self, rgb: np.ndarray, faces: list[Face]) -> np.ndarray | None:
+        """The second embedder's vectors for these faces, or None when no second embedder is configured."""
+        if self.second == "none":
+            return None
+        return get_dlib_embedder().embed(rgb, faces)
+
+    def enrolment_vector(self, rgb: np.ndarray) -> tuple[np.ndarray, FaceResult | None]:
+        """The cached-embedding vector (FaceNet, then the second embedder's) of the face a photo is about."""
+        results = self.analyse(rgb, central_only=True)
+        if not results or results[0].embedding is None:
+            return np.zeros(0, np.float32), (results[0] if results else None)
+        second = self.second_embeddings(rgb, [results[0].face])
+        parts = [results[0].embedding] if second is None else [results[0].embedding, second[0]]
+        return np.concatenate(parts).astype(np.float32), results[0]
+
+    def identify(
+        self, rgb: np.ndarray, model: FaceClassifier, central_only: bool = False, timings: Timings | None = None
+    ) -> list[FaceResult]:
+        """Every face with its decision (staff label or stranger); the second embedder runs only if unsure."""
+        timings = timings or Timings()
+        results = self.analyse(rgb, central_only, timings)
+        start = time.perf_counter()
+        usable = [r for r in results if r.embedding is not None]
+        if usable:
+            second = None
+            if self.second != "none":
+                def second(indices: np.ndarray) -> np.ndarray:
+                    return get_dlib_embedder().embed(rgb, [usable[i].face for i in indices])
+            decisions = model.decide(np.stack([r.embedding for r in usable]), second)
+            for result, decision in zip(usable, decisions, strict=True):
+                result.decision = decision
+        timings.classify = (time.perf_counter() - start) * 1000
+        return results
+
+
+def split_vector(vector: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Split a cached enrolment vector into its FaceNet part and its second-embedder part (if any)."""
+    return vector[:512], (vector[512:] if len(vector) > 512 else None)
