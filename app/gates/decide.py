@@ -27,8 +27,8 @@ PooledClassifier = Callable[[np.ndarray], str | None]
 
 
 @dataclass(frozen=True)
-class FaceResult:
-    """One classified face of a frame: its box (x, y, w, h), the identity given (None: stranger), its embedding."""
+class FaceVote:
+    """One face's vote in a frame: its box (x, y, w, h), the identity given (None: stranger), its embedding."""
 
     box: tuple[float, float, float, float]
     identity: str | None
@@ -42,7 +42,7 @@ class FrameResult:
     gate_id: int
     seq: int
     captured_at: float
-    faces: list[FaceResult] = field(default_factory=list)
+    faces: list[FaceVote] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def _decode_vector(text: str) -> np.ndarray:
     return np.frombuffer(base64.b64decode(text), dtype=np.float32)
 
 
-def _match_tracks(tracks: list[dict], faces: list[FaceResult], captured_at: float, gap_s: float) -> list[dict | None]:
+def _match_tracks(tracks: list[dict], faces: list[FaceVote], captured_at: float, gap_s: float) -> list[dict | None]:
     """For each face, the live track it continues (greedy by overlap, each track at most once), or None."""
     live = [t for t in tracks if abs(captured_at - t["last_t"]) <= gap_s]
     pairs = sorted(
@@ -159,7 +159,7 @@ def _track_verdict(
     return True, identity if mean is not None and pooled(mean) == identity else None
 
 
-def _new_track(state: dict, face: FaceResult, frame: FrameResult) -> dict:
+def _new_track(state: dict, face: FaceVote, frame: FrameResult) -> dict:
     track = {
         "id": state["next_track"],
         "box": list(face.box),
@@ -175,7 +175,7 @@ def _new_track(state: dict, face: FaceResult, frame: FrameResult) -> dict:
     return track
 
 
-def _add_vote(track: dict, face: FaceResult, frame: FrameResult, window_start: int) -> None:
+def _add_vote(track: dict, face: FaceVote, frame: FrameResult, window_start: int) -> None:
     """Record face's vote (and embedding) on track; drop votes that left the window."""
     if frame.captured_at >= track["last_t"]:
         track["box"], track["last_t"] = list(face.box), frame.captured_at

@@ -8,14 +8,14 @@ import threading
 import numpy as np
 
 from app.gates.connection import get_redis
-from app.gates.decide import DecisionRules, FaceResult, FrameResult, decide_frame, pending_decisions
+from app.gates.decide import DecisionRules, FaceVote, FrameResult, decide_frame, pending_decisions
 
 RULES = DecisionRules(window_frames=50, min_votes=5, cooldown_s=30.0, track_gap_s=2.0)
 LEFT = (100.0, 120.0, 120.0, 150.0)
 RIGHT = (420.0, 110.0, 110.0, 140.0)
 
 
-def frame(seq: int, *faces: FaceResult, gate_id: int = 1, fps: float = 10.0, t0: float = 1000.0) -> FrameResult:
+def frame(seq: int, *faces: FaceVote, gate_id: int = 1, fps: float = 10.0, t0: float = 1000.0) -> FrameResult:
     return FrameResult(gate_id, seq, t0 + seq / fps, list(faces))
 
 
@@ -24,15 +24,15 @@ def run(rds, frames: list[FrameResult], pooled=None) -> list:
 
 
 def test_five_agreeing_frames_make_exactly_one_decision(rds) -> None:
-    decisions = run(rds, [frame(s, FaceResult(LEFT, "E1")) for s in range(1, 5)])
+    decisions = run(rds, [frame(s, FaceVote(LEFT, "E1")) for s in range(1, 5)])
     assert decisions == []
-    decisions = run(rds, [frame(s, FaceResult(LEFT, "E1")) for s in range(5, 30)])
+    decisions = run(rds, [frame(s, FaceVote(LEFT, "E1")) for s in range(5, 30)])
     assert [(d.identity, d.seq) for d in decisions] == [("E1", 5)]
     assert [d.id for d in pending_decisions(rds, 1)] == [decisions[0].id]
 
 
 def test_the_same_rule_decides_a_stranger(rds) -> None:
-    faces = [FaceResult(LEFT, None if s % 3 else "E1") for s in range(1, 20)]
+    faces = [FaceVote(LEFT, None if s % 3 else "E1") for s in range(1, 20)]
     decisions = run(rds, [frame(s, face) for s, face in enumerate(faces, start=1)])
     # Frames 3, 6, 9, 12 voted E1 (4 < 5); the fifth stranger vote (frame 7) decided.
     assert [(d.identity, d.seq) for d in decisions] == [(None, 7)]
@@ -41,7 +41,7 @@ def test_the_same_rule_decides_a_stranger(rds) -> None:
 def test_votes_outside_the_window_do_not_count(rds) -> None:
     rules = DecisionRules(window_frames=10, min_votes=5, cooldown_s=30.0, track_gap_s=100.0)
     # E1 in every 4th frame, nobody in between: never more than 3 votes in 10 frames, 9 votes in all.
-    frames = [frame(s, FaceResult(LEFT, "E1")) if s % 4 == 0 else frame(s) for s in range(1, 40)]
+    frames = [frame(s, FaceVote(LEFT, "E1")) if s % 4 == 0 else frame(s) for s in range(1, 40)]
     assert [d for f in frames for d in decide_frame(rds, f, rules)] == []
     wider = DecisionRules(window_frames=20, min_votes=5, cooldown_s=30.0, track_gap_s=100.0)
     assert (
@@ -50,40 +50,40 @@ def test_votes_outside_the_window_do_not_count(rds) -> None:
 
 
 def test_each_face_of_a_multi_face_frame_is_tracked_on_its_own(rds) -> None:
-    frames = [frame(s, FaceResult(LEFT, "E1"), FaceResult(RIGHT, "E2")) for s in range(1, 8)]
+    frames = [frame(s, FaceVote(LEFT, "E1"), FaceVote(RIGHT, "E2")) for s in range(1, 8)]
     assert sorted(d.identity for d in run(rds, frames)) == ["E1", "E2"]
 
 
 def test_a_stranger_beside_staff_is_decided_apart(rds) -> None:
-    frames = [frame(s, FaceResult(LEFT, "E1"), FaceResult(RIGHT, None)) for s in range(1, 8)]
+    frames = [frame(s, FaceVote(LEFT, "E1"), FaceVote(RIGHT, None)) for s in range(1, 8)]
     assert sorted(d.identity or "stranger" for d in run(rds, frames)) == ["E1", "stranger"]
     assert len(run(rds, frames)) == 0  # retried frames change nothing
 
 
 def test_debounce_one_decision_per_person_per_cooldown(rds) -> None:
-    first = run(rds, [frame(s, FaceResult(LEFT, "E1")) for s in range(1, 10)])
+    first = run(rds, [frame(s, FaceVote(LEFT, "E1")) for s in range(1, 10)])
     # Gone for 5 s (a new track), back within the 30 s cooldown: no second decision.
-    back_soon = run(rds, [frame(s, FaceResult(LEFT, "E1")) for s in range(60, 70)])
+    back_soon = run(rds, [frame(s, FaceVote(LEFT, "E1")) for s in range(60, 70)])
     # Back 40 s after the decision: a new one.
-    back_later = run(rds, [frame(s, FaceResult(LEFT, "E1")) for s in range(400, 410)])
+    back_later = run(rds, [frame(s, FaceVote(LEFT, "E1")) for s in range(400, 410)])
     assert len(first) == 1 and back_soon == [] and len(back_later) == 1
 
 
 def test_a_person_standing_at_the_gate_is_decided_once(rds) -> None:
-    assert len(run(rds, [frame(s, FaceResult(LEFT, "E1")) for s in range(1, 600)])) == 1
+    assert len(run(rds, [frame(s, FaceVote(LEFT, "E1")) for s in range(1, 600)])) == 1
 
 
 def test_retried_and_out_of_order_frames_never_decide_twice(rds) -> None:
-    frames = [frame(s, FaceResult(LEFT, "E1")) for s in range(1, 5)]
+    frames = [frame(s, FaceVote(LEFT, "E1")) for s in range(1, 5)]
     # Four frames, each delivered twice (a retried task): still four votes, no decision.
     assert run(rds, frames + frames) == []
-    later = [frame(s, FaceResult(LEFT, "E1")) for s in range(5, 25)]
+    later = [frame(s, FaceVote(LEFT, "E1")) for s in range(5, 25)]
     shuffled = later + frames
     random.Random(7).shuffle(shuffled)
     assert len(run(rds, shuffled)) == 1
     # A frame older than the window (seq 1000 seen, so seq 5 is 995 frames late) adds nothing.
-    run(rds, [frame(1000, FaceResult(LEFT, None))])
-    assert run(rds, [frame(s, FaceResult(LEFT, "E1")) for s in range(900, 950, 10)]) == []
+    run(rds, [frame(1000, FaceVote(LEFT, None))])
+    assert run(rds, [frame(s, FaceVote(LEFT, "E1")) for s in range(900, 950, 10)]) == []
 
 
 def _nearest_centroid(centroids: dict[str, np.ndarray], threshold: float):
@@ -103,20 +103,18 @@ def test_pooling_turns_a_consistently_mistaken_stranger_into_a_stranger(rds) -> 
     staff_centroid, stranger_center = _unit(rng.normal(size=512)), _unit(rng.normal(size=512))
     classify = _nearest_centroid({"E1": staff_centroid}, threshold=0.9)
     # Each frame of the stranger lands near E1 by chance (the per-frame classifier said E1), but on average it is far.
-    frames = [
-        frame(s, FaceResult(LEFT, "E1", _unit(stranger_center + 0.3 * rng.normal(size=512)))) for s in range(1, 9)
-    ]
+    frames = [frame(s, FaceVote(LEFT, "E1", _unit(stranger_center + 0.3 * rng.normal(size=512)))) for s in range(1, 9)]
     assert [d.identity for d in run(rds, frames, pooled=classify)] == [None]
     # The real E1: every frame near the centroid, so the pooled embedding confirms the vote.
     frames = [
-        frame(s, FaceResult(RIGHT, "E1", _unit(staff_centroid + 0.03 * rng.normal(size=512))), gate_id=2)
+        frame(s, FaceVote(RIGHT, "E1", _unit(staff_centroid + 0.03 * rng.normal(size=512))), gate_id=2)
         for s in range(1, 9)
     ]
     assert [d.identity for d in run(rds, frames, pooled=classify)] == ["E1"]
 
 
 def test_two_workers_racing_on_one_gate_decide_once(app, rds) -> None:
-    frames = [frame(s, FaceResult(LEFT, "E1")) for s in range(1, 40)]
+    frames = [frame(s, FaceVote(LEFT, "E1")) for s in range(1, 40)]
     results: list = []
     barrier = threading.Barrier(2)
 

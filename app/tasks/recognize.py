@@ -1,0 +1,80 @@
+"""The recognize task: one camera frame -> every face identified -> the gate's window -> decisions delivered."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+import redis
+from celery import shared_task
+from flask import current_app
+from sqlalchemy.exc import OperationalError
+
+from app.gates.connection import get_redis
+from app.gates.decide import DecisionRules, FaceVote, FrameResult, decide_frame
+from app.gates.deliver import deliver_pending
+from app.gates.in_flight import release_slot
+from app.gates.votes import frame_votes, pooled_classifier
+from app.recognition.classify import FaceClassifier, classifier_from_arrays
+from app.recognition.images import ImageError, decode_image
+from app.recognition.pipeline import Recognizer
+from app.recognition.quality import QualityLimits
+from app.recognition.store import ModelWatcher
+
+logger = logging.getLogger(__name__)
+
+
+@functools.cache
+def model_watcher(model_dir: str) -> ModelWatcher:
+    """This process's watcher of the model store: it reloads when a newer version is published."""
+    return ModelWatcher(Path(model_dir), classifier_from_arrays)
+
+
+def recognizer_from_config(config: Mapping) -> Recognizer:
+    """The recognition backends the configuration names."""
+    return Recognizer(
+        detector=config["DETECTOR"],
+        embedder=config["EMBEDDER"],
+        model_dir=str(config["MODEL_DIR"]),
+        limits=QualityLimits(min_face_px=config["MIN_FACE_PX"]),
+    )
+
+
+def identify_frame(jpeg_b64: str, model: FaceClassifier | None, config: Mapping) -> list[FaceVote]:
+    """The votes of every face in the frame; none when there is no model yet or the frame cannot be decoded."""
+    if model is None:
+        logger.warning("no trained model has been published yet; faces are not identified")
+        return []
+    try:
+        rgb = decode_image(base64.b64decode(jpeg_b64, validate=True))
+    except (ImageError, binascii.Error, ValueError) as exc:
+        logger.warning("unusable frame: %s", exc)
+        return []
+    return frame_votes(recognizer_from_config(config).identify(rgb, model))
+
+
+@shared_task(
+    name="facegate.recognize",
+    ignore_result=True,
+    # Redis or MariaDB restarting: try again; every step is idempotent, so a retry repeats nothing.
+    autoretry_for=(redis.ConnectionError, redis.TimeoutError, OperationalError),
+    retry_backoff=True,
+    retry_backoff_max=10,
+    max_retries=12,
+)
+def recognize(gate_id: int, seq: int, captured_at: float, jpeg_b64: str) -> None:
+    """Identify every face in frame seq of gate_id, update the gate's window and deliver any decision."""
+    config = current_app.config
+    client = get_redis(config["REDIS_URL"])
+    try:
+        model = model_watcher(str(config["MODEL_DIR"])).current()
+        frame = FrameResult(gate_id, seq, captured_at, identify_frame(jpeg_b64, model, config))
+        pooled = pooled_classifier(model) if model is not None and config["POOL_EMBEDDINGS"] else None
+        decide_frame(client, frame, DecisionRules.from_config(config), pooled)
+        deliver_pending(client, gate_id, config)
+    finally:
+        release_slot(client, gate_id, seq)

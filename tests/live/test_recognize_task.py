@@ -1,0 +1,71 @@
+"""The recognize task in-process with the real recognition core, MariaDB and Redis: frames in, decisions out."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import cv2
+import pytest
+from sqlalchemy import select
+
+from app.accounts import create_gate, create_staff
+from app.gates.decide import window_key
+from app.gates.in_flight import in_flight_key, take_slot
+from app.gates.stream import gate_stream_key
+from app.models import Log
+from app.tasks.recognize import recognize
+from bench.e2e import background, scene_frame
+from camera_ingest.reader import encode_jpeg
+
+
+def frame_b64(photo=None, index: int = 0) -> str:
+    image = None if photo is None else cv2.imread(str(photo))
+    return base64.b64encode(encode_jpeg(scene_frame(background(), image, index), 85)).decode()
+
+
+@pytest.fixture()
+def gate(app, db, rds, trained_model, monkeypatch):
+    monkeypatch.setitem(app.config, "MODEL_DIR", trained_model.model_dir)
+    gate, _token = create_gate("Front", "")
+    return gate
+
+
+def send_frames(rds, gate_id: int, frames: list[str], t0: float = 1000.0) -> None:
+    for index, jpeg in enumerate(frames):
+        seq = take_slot(rds, gate_id, 100)
+        recognize(gate_id, seq, t0 + index * 0.1, jpeg)
+
+
+def gate_events(rds, gate_id: int) -> list[dict]:
+    return [json.loads(fields["event"]) for _id, fields in rds.xrange(gate_stream_key(gate_id))]
+
+
+@pytest.mark.slow
+def test_frames_of_an_enrolled_person_grant_once_and_log_in(db, rds, gate, trained_model) -> None:
+    name = sorted(trained_model.held_out)[0]
+    staff, _ = create_staff(name, "Ada", "Probe", gate_names=["Front"])
+    photo = trained_model.held_out[name][0]
+    send_frames(rds, gate.id, [frame_b64()] + [frame_b64(photo, i) for i in range(8)])
+    events = gate_events(rds, gate.id)
+    assert [(e["type"], e["staff_id"], e["direction"], e["first_name"]) for e in events] == [
+        ("granted", name, "in", "Ada")
+    ]
+    rows = db.session.scalars(select(Log)).all()
+    assert [(row.staff_id, row.status, row.decision_id) for row in rows] == [(staff.id, "in", events[0]["id"])]
+    assert rds.zcard(in_flight_key(gate.id)) == 0
+
+
+@pytest.mark.slow
+def test_frames_of_a_stranger_make_one_stranger_event_and_no_row(db, rds, gate, faces_dir) -> None:
+    stranger = sorted((faces_dir / "strangers").glob("*/*.jpg"))[0]
+    send_frames(rds, gate.id, [frame_b64(stranger, i) for i in range(8)])
+    assert [(e["type"], e["staff_id"]) for e in gate_events(rds, gate.id)] == [("stranger", None)]
+    assert db.session.scalars(select(Log)).all() == []
+
+
+def test_a_corrupt_frame_counts_as_empty_and_frees_its_slot(db, rds, gate) -> None:
+    send_frames(rds, gate.id, ["bm90IGEganBlZw==", "%%%not base64%%%"])
+    assert json.loads(rds.get(window_key(gate.id)))["seqs"] == [1, 2]
+    assert rds.zcard(in_flight_key(gate.id)) == 0
+    assert gate_events(rds, gate.id) == []
