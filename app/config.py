@@ -110,6 +110,8 @@ class Config:
         self.DETECTOR = _env_str("FACEGATE_DETECTOR", "opencv")
         self.EMBEDDER = _env_str("FACEGATE_EMBEDDER", "opencv")
         self.MIN_FACE_PX = _env_int("FACEGATE_MIN_FACE_PX", 40)
+        # Consulted only when FaceNet is unsure: "dlib" (the default) or "none".
+        self.SECOND_EMBEDDER = _env_str("FACEGATE_SECOND_EMBEDDER", "dlib")
 
         # Live decisions at the gates.
         self.WINDOW_FRAMES = _env_int("FACEGATE_WINDOW_FRAMES", 50)

@@ -48,9 +48,8 @@ def evaluate(
     probes += [(path, None) for path in strangers if path.suffix.lower() in IMAGE_SUFFIXES]
 
     start = time.perf_counter()
-    matrix = np.stack(vectors)
-    primary, second = split_vector(matrix.T)
-    model = train_classifier(primary.T, np.array(labels), None if second is None else second.T)
+    primary, second = split_vector(np.stack(vectors))
+    model = train_classifier(primary, np.array(labels), second)
     train_seconds = time.perf_counter() - start
     with tempfile.TemporaryDirectory(prefix="facegate-eval-") as store:
         arrays, meta = classifier_to_arrays(model)

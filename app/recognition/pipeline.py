@@ -120,6 +120,6 @@ class Recognizer:
         return results
 
 
-def split_vector(vector: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """Split a cached enrolment vector into its FaceNet part and its second-embedder part (if any)."""
-    return vector[:512], (vector[512:] if len(vector) > 512 else None)
+def split_vector(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Split cached enrolment vectors (last axis) into their FaceNet part and second-embedder part (if any)."""
+    return vectors[..., :512], (vectors[..., 512:] if vectors.shape[-1] > 512 else None)

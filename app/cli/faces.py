@@ -1,0 +1,120 @@
+"""`flask faces`: evaluate the recognition pipeline on photo folders, identify faces, verify LFW pairs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app.recognition.classify import classifier_from_arrays
+from app.recognition.evaluate import FACE_RULE, evaluate, verify_pairs
+from app.recognition.images import ImageError, read_image
+from app.recognition.pipeline import Recognizer
+from app.recognition.quality import QualityLimits
+from app.recognition.store import latest_version, load_model
+
+faces_cli = AppGroup("faces", help="Evaluate and try out face recognition.")
+
+_existing_dir = click.Path(exists=True, file_okay=False, path_type=Path)
+
+
+def recognizer_from_config() -> Recognizer:
+    """A Recognizer with the backends and limits of the current app's configuration."""
+    config = current_app.config
+    return Recognizer(
+        detector=config["DETECTOR"],
+        embedder=config["EMBEDDER"],
+        second=config.get("SECOND_EMBEDDER", "dlib"),
+        model_dir=str(config["MODEL_DIR"]),
+        limits=QualityLimits(min_face_px=config["MIN_FACE_PX"]),
+    )
+
+
+def _print(result: dict, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    for key, value in result.items():
+        if key != "errors":
+            click.echo(f"{key:28s} {value}")
+    for error in result.get("errors", []):
+        click.echo(f"error: {error}", err=True)
+
+
+@faces_cli.command("evaluate")
+@click.argument("people_dir", type=_existing_dir)
+@click.option("--strangers", "strangers_dir", type=_existing_dir, help="Folder of never-enrolled people.")
+@click.option("--enroll", type=click.IntRange(min=1), default=10, show_default=True, help="Photos enrolled per person.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def evaluate_command(people_dir: Path, strangers_dir: Path | None, enroll: int, as_json: bool) -> None:
+    """Enrol the first N photos of each person (temporary store), identify the rest and the strangers."""
+    if not as_json:
+        click.echo(f"Enrolling the {FACE_RULE} of the first {enroll} photos per person; this takes a while...")
+    _print(evaluate(recognizer_from_config(), people_dir, strangers_dir, enroll), as_json)
+
+
+@faces_cli.command("verify-pairs")
+@click.argument("pairs_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("image_root", type=_existing_dir)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def verify_pairs_command(pairs_file: Path, image_root: Path, as_json: bool) -> None:
+    """LFW-protocol pair verification (10 folds, each fold's threshold chosen on the others)."""
+    _print(verify_pairs(recognizer_from_config(), pairs_file, image_root), as_json)
+
+
+@faces_cli.command("identify")
+@click.argument("image", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def identify_command(image: Path, as_json: bool) -> None:
+    """Each face in IMAGE with its decision (staff ID and score, or stranger), using the live model."""
+    model_dir = Path(current_app.config["MODEL_DIR"])
+    version = latest_version(model_dir)
+    if version is None:
+        raise click.ClickException(f"no recognition model has been trained yet (nothing in {model_dir})")
+    try:
+        rgb = read_image(image)
+    except ImageError as exc:
+        raise click.ClickException(f"{image}: {exc}") from None
+    model = classifier_from_arrays(*load_model(model_dir, version))
+    faces = []
+    for result in recognizer_from_config().identify(rgb, model):
+        decision = result.decision
+        faces.append(
+            {
+                "box": [round(v) for v in result.face.box],
+                "staff_id": decision.label if decision else None,
+                "name": _staff_name(decision.label) if decision and decision.label else None,
+                "score": round(decision.score, 4) if decision else None,
+                "stranger": decision is not None and decision.label is None,
+                "reason": result.rejection or (decision.reason if decision else None),
+            }
+        )
+    result = {"image": str(image), "model_version": version, "faces": faces, "no_face": not faces}
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+    elif not faces:
+        click.echo("no face found")
+    else:
+        for face in faces:
+            who = f"staff {face['staff_id']} {face['name'] or ''} (score {face['score']})" if face["staff_id"] else (
+                "stranger" if face["stranger"] else "rejected")
+            click.echo(f"face at {face['box']}: {who} - {face['reason']}")
+
+
+def _staff_name(label: str) -> str | None:
+    """The staff member's name for a classifier label (a staff ID), if the database knows it."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.extensions import db
+    from app.models.staff import Staff
+
+    if not label.isdigit():
+        return None
+    try:
+        staff = db.session.get(Staff, int(label))
+    except SQLAlchemyError:  # no database reachable: the staff ID alone is still the answer
+        return None
+    return staff.full_name if staff else None

@@ -1,0 +1,71 @@
+"""`flask faces` commands on a bare Flask app: no database needed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from flask import Flask
+
+from app.cli.faces import faces_cli
+from app.recognition.classify import classifier_to_arrays, train_classifier
+from app.recognition.images import read_image
+from app.recognition.pipeline import Recognizer, split_vector
+from app.recognition.store import save_model
+
+
+@pytest.fixture()
+def cli_app(tmp_path: Path) -> Flask:
+    app = Flask("facegate-test")
+    app.config.update(
+        DETECTOR="opencv", EMBEDDER="opencv", SECOND_EMBEDDER="dlib", MIN_FACE_PX=40, MODEL_DIR=tmp_path / "models"
+    )
+    app.cli.add_command(faces_cli)
+    return app
+
+
+def test_identify_without_a_model_says_so(cli_app: Flask, faces_dir: Path) -> None:
+    image = faces_dir / "people" / "Alvaro_Uribe" / "Alvaro_Uribe_0001.jpg"
+    result = cli_app.test_cli_runner().invoke(args=["faces", "identify", str(image)])
+    assert result.exit_code != 0 and "no recognition model has been trained yet" in result.output
+
+
+def test_identify_reports_a_bad_file_clearly(cli_app: Flask, tmp_path: Path) -> None:
+    save_model(cli_app.config["MODEL_DIR"], {}, {})
+    bad = tmp_path / "empty.jpg"
+    bad.write_bytes(b"")
+    result = cli_app.test_cli_runner().invoke(args=["faces", "identify", str(bad)])
+    assert result.exit_code != 0 and "empty file" in result.output
+
+
+@pytest.mark.slow
+def test_identify_names_an_enrolled_person(cli_app: Flask, faces_dir: Path) -> None:
+    recognizer = Recognizer()
+    vectors, labels = [], []
+    for label, name in (("17", "Alvaro_Uribe"), ("42", "Halle_Berry"), ("99", "Jacques_Chirac")):
+        for i in range(1, 5):
+            photo = read_image(faces_dir / "people" / name / f"{name}_{i:04d}.jpg")
+            vectors.append(recognizer.enrolment_vector(photo)[0])
+            labels.append(label)
+    primary, second = split_vector(np.stack(vectors))
+    save_model(cli_app.config["MODEL_DIR"], *classifier_to_arrays(train_classifier(primary, np.array(labels), second)))
+    image = faces_dir / "people" / "Halle_Berry" / "Halle_Berry_0009.jpg"
+    result = cli_app.test_cli_runner().invoke(args=["faces", "identify", str(image), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["model_version"] == 1 and len(payload["faces"]) == 1
+    assert payload["faces"][0]["staff_id"] == "42"
+
+
+@pytest.mark.slow
+def test_verify_pairs_json_keys(cli_app: Flask, faces_dir: Path, tmp_path: Path) -> None:
+    subset = (faces_dir / "lfw_pairs" / "pairs_subset.tsv").read_text().splitlines()
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("\n".join(subset[:1] + subset[1:11] + [r for r in subset if "\t0\t" in r][:6]) + "\n")
+    result = cli_app.test_cli_runner().invoke(args=["faces", "verify-pairs", str(pairs), str(faces_dir), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert {"pairs", "accuracy", "accuracy_std", "no_face"} <= payload.keys()
+    assert payload["pairs"] == 16 and payload["no_face"] == 0 and payload["accuracy"] >= 0.8
