@@ -64,25 +64,10 @@ class TrainedModel:
 @pytest.fixture(scope="session")
 def trained_model(app, faces_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> TrainedModel:
     """Train, through the recognition core, on the first 8 photos of the two people with the most photos."""
-    from app.recognition.classify import classifier_to_arrays, train_classifier
-    from app.recognition.images import read_image
-    from app.recognition.pipeline import split_vector
-    from app.recognition.store import save_model
     from app.tasks.recognize import recognizer_from_config
+    from bench.e2e import enroll_people, pick_people
 
-    recognizer = recognizer_from_config(app.config)
-    folders = sorted((faces_dir / "people").iterdir(), key=lambda d: (-len(list(d.glob("*.jpg"))), d.name))[:2]
-    vectors, labels, held_out = [], [], {}
-    for folder in folders:
-        photos = sorted(folder.glob("*.jpg"))
-        for photo in photos[:8]:
-            vector, _face = recognizer.enrolment_vector(read_image(photo))
-            if len(vector):
-                vectors.append(vector)
-                labels.append(folder.name)
-        held_out[folder.name] = photos[8:]
-    primary, second = split_vector(np.stack(vectors))
-    model = train_classifier(primary, np.array(labels), second)
+    enrolled, held_out = pick_people(faces_dir, count=2, enroll=8)
     model_dir = tmp_path_factory.mktemp("models")
-    save_model(model_dir, *classifier_to_arrays(model))
+    enroll_people(recognizer_from_config(app.config), enrolled, model_dir)
     return TrainedModel(model_dir, held_out)
