@@ -82,7 +82,9 @@ class GateClient:
             except Exception:
                 self.hardware.release()
                 log.exception("failed to handle event %s: relay released", event_id)
-            self._advance(CursorState(self.state.after, (*self.state.handled, event_id)))
+            finally:
+                # Also when SIGTERM interrupts the handling: an event is acted on at most once (fail closed).
+                self._advance(CursorState(self.state.after, (*self.state.handled, event_id)))
         if batch.cursor != self.state.after or self.state.handled:
             self._advance(CursorState(batch.cursor))
 
@@ -139,8 +141,9 @@ class Heartbeat:
             self.stop.wait(self.interval)
 
 
-class _Terminated(Exception):
-    """Raised in the main thread by the SIGTERM handler, to leave a blocking poll at once."""
+class _Terminated(BaseException):
+    """Raised in the main thread by the SIGTERM handler to leave whatever it is doing (a BaseException, like
+    KeyboardInterrupt, so that no `except Exception` swallows it)."""
 
 
 def main(argv: list[str] | None = None) -> int:
