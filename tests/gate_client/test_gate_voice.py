@@ -126,7 +126,7 @@ def test_speech_failure_does_not_delay_or_block_the_relay(failure, tmp_path, pin
         for _ in range(2):
             started = time.monotonic()
             client.handle_event(event("granted", "in"))
-            assert pins.pin(RELAY).state and time.monotonic() - started < 0.2
+            assert pins.pin(RELAY).state and time.monotonic() - started < 1.0  # the hang is 30 s
             wait_for(lambda: not pins.pin(RELAY).state, timeout=3)
         if failure != "hangs":
             wait_for(lambda: "speech failed for event" in caplog.text, timeout=10)
