@@ -20,12 +20,17 @@ def parse_source(source: str) -> int | str:
     return int(source) if source.isdigit() else source
 
 
-def open_camera(source: str, open_timeout_s: float = 10.0) -> cv2.VideoCapture:
+def open_camera(source: str, open_timeout_s: float = 10.0, read_timeout_s: float = 10.0) -> cv2.VideoCapture:
     """An opened cv2.VideoCapture for source, or CameraError saying why it could not be opened."""
     target = parse_source(source)
     if isinstance(target, str) and "://" not in target and not Path(target).is_file():
         raise CameraError(f"camera source {source!r}: no such video file")
-    params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(open_timeout_s * 1000)]
+    params = [
+        cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
+        int(open_timeout_s * 1000),
+        cv2.CAP_PROP_READ_TIMEOUT_MSEC,
+        int(read_timeout_s * 1000),
+    ]
     capture = cv2.VideoCapture(target, cv2.CAP_ANY, params)
     if not capture.isOpened():
         capture.release()

@@ -113,6 +113,10 @@ class Config:
         # Consulted only when FaceNet is unsure: "dlib" (the default) or "none".
         self.SECOND_EMBEDDER = _env_str("FACEGATE_SECOND_EMBEDDER", "dlib")
 
+        # Enrolment.
+        self.CAPTURE_SHOTS = _env_int("FACEGATE_CAPTURE_SHOTS", 50)
+        self.CAPTURE_EVERY_N_FRAMES = _env_int("FACEGATE_CAPTURE_EVERY_N_FRAMES", 5)
+
         # Live decisions at the gates.
         self.WINDOW_FRAMES = _env_int("FACEGATE_WINDOW_FRAMES", 50)
         self.MIN_VOTES = _env_int("FACEGATE_MIN_VOTES", 5)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from app.extensions import db
 from app.models import Job
 from app.models.types import utcnow
@@ -34,11 +36,11 @@ def start_job(job_id: int, task_id: str | None = None) -> Job:
 def report_progress(job: Job, done: int, total: int, message: str) -> None:
     """Record progress done/total (committed); raise JobCancelled if a cancel was requested meanwhile."""
     db.session.refresh(job, ["state"])
-    if job.state == "cancelled":
-        raise JobCancelled
     job.progress = max(0, min(100, round(100 * done / total))) if total else 0
     job.message = message[:1024]
     db.session.commit()
+    if job.state == "cancelled":
+        raise JobCancelled
 
 
 def finish_job(job: Job, state: str, message: str) -> None:
@@ -57,6 +59,36 @@ def request_cancel(job_id: int) -> bool:
     if job is None or job.finished:
         return False
     job.state = "cancelled"
-    job.message = "cancel requested"
     db.session.commit()
     return True
+
+
+def run_job(
+    job_id: int,
+    work: Callable[[Job], str],
+    expected: tuple[type[Exception], ...] = (),
+    task_id: str | None = None,
+) -> Job:
+    """Run work(job) as job job_id, recording running/succeeded/failed/cancelled and its final message.
+
+    work returns the success message and may raise JobCancelled (from report_progress). An exception in
+    `expected` fails the job with its message; any other also fails it and is re-raised for the worker's log.
+    """
+    try:
+        job = start_job(job_id, task_id)
+    except JobCancelled:
+        job = db.session.get(Job, job_id)
+        finish_job(job, "cancelled", "cancelled before it started")
+        return job
+    try:
+        message = work(job)
+    except JobCancelled:
+        finish_job(job, "cancelled", f"cancelled after {job.message}")
+    except expected as exc:
+        finish_job(job, "failed", str(exc))
+    except Exception as exc:
+        finish_job(job, "failed", f"unexpected error: {exc}")
+        raise
+    else:
+        finish_job(job, "succeeded", message)
+    return db.session.get(Job, job_id)

@@ -1,11 +1,13 @@
-"""Flask CLI command groups: `flask users`, `flask staff`, `flask gates` (and `flask faces`)."""
+"""Flask CLI command groups: `flask users`, `flask staff`, `flask gates` and `flask faces`."""
 
 from flask import Flask
 
+from app.cli import enrol  # noqa: F401  (adds import/capture/preprocess/train to `flask faces`)
 from app.cli.accounts import gates_cli, staff_cli, users_cli
+from app.cli.faces import faces_cli
 
 
 def register_cli(flask_app: Flask) -> None:
     """Attach facegate's command groups to flask_app."""
-    for group in (users_cli, staff_cli, gates_cli):
+    for group in (users_cli, staff_cli, gates_cli, faces_cli):
         flask_app.cli.add_command(group)

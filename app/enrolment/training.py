@@ -1,0 +1,100 @@
+"""Training: the open-set classifier from the cached embeddings, published as a new model version."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import redis
+from sqlalchemy import func, select
+
+from app.enrolment.preprocess import embed_face_image
+from app.extensions import db
+from app.models import FaceImage, ModelVersion, Staff
+from app.recognition.classify import classifier_to_arrays, train_classifier
+from app.recognition.pipeline import Recognizer, split_vector
+from app.recognition.store import list_versions, model_filename, save_model
+
+TRAIN_LOCK = "facegate:train-lock"
+KEEP_VERSIONS = 3
+
+
+class TrainingError(RuntimeError):
+    """Training cannot run (e.g. fewer than two enrolled people); str(error) says why."""
+
+
+def _usable_images() -> list[tuple[FaceImage, str]]:
+    rows = db.session.execute(
+        select(FaceImage, Staff.staff_id)
+        .join(Staff, FaceImage.staff_id == Staff.id)
+        .where(FaceImage.processed_path.is_not(None), FaceImage.rejection_reason.is_(None))
+        .order_by(FaceImage.id)
+    )
+    return [(image, staff_id) for image, staff_id in rows]
+
+
+def prune_model_files(model_dir: Path, keep: int = KEEP_VERSIONS) -> list[int]:
+    """Delete all but the newest `keep` model files (a deleted person's data leaves with them); return those gone."""
+    versions = list_versions(model_dir)
+    gone = versions[:-keep] if keep else versions
+    for version in gone:
+        (model_dir / model_filename(version)).unlink(missing_ok=True)
+    return gone
+
+
+def train_model(
+    recognizer: Recognizer,
+    data_root: Path,
+    model_dir: Path,
+    full: bool = False,
+    on_progress: Callable[[int, int], None] = lambda done, total: None,
+    keep_versions: int = KEEP_VERSIONS,
+) -> ModelVersion:
+    """Embed what has no valid cached embedding (everything if full), train, publish and record a new version."""
+    started = time.perf_counter()
+    images = _usable_images()
+    stale = [img for img, _ in images if full or img.embedding is None or img.embedder != recognizer.embedding_name]
+    for done, image in enumerate(stale, start=1):
+        embed_face_image(image, data_root, recognizer)
+        db.session.commit()
+        on_progress(done, len(stale) + 1)
+    usable = [(img, sid) for img, sid in _usable_images() if img.rejection_reason is None and img.embedding]
+    labels = np.array([sid for _, sid in usable])
+    if len(set(labels)) < 2:
+        raise TrainingError(f"training needs photos of at least two people; {len(set(labels))} have usable photos")
+    fit_started = time.perf_counter()
+    primary, second = split_vector(np.stack([img.embedding_vector() for img, _ in usable]))
+    model = train_classifier(primary, labels, second)
+    fit_seconds = time.perf_counter() - fit_started
+    arrays, meta = classifier_to_arrays(model)
+    newest = db.session.scalar(select(func.max(ModelVersion.version))) or 0
+    version = max([newest, *list_versions(model_dir)]) + 1
+    kind = "full" if full else "incremental"
+    metrics = {
+        "embedded_images": len(stale),
+        "fit_seconds": round(fit_seconds, 3),
+        "train_seconds": round(time.perf_counter() - started, 3),
+        "thresholds": meta["thresholds"],
+    }
+    save_model(model_dir, arrays, {**meta, "kind": kind, "embedder": recognizer.embedding_name}, version)
+    row = ModelVersion(
+        version=version,
+        kind=kind,
+        embedder=recognizer.embedding_name,
+        people_count=len(set(labels)),
+        image_count=len(usable),
+        metrics=metrics,
+        path=model_filename(version),
+    )
+    db.session.add(row)
+    db.session.commit()
+    prune_model_files(model_dir, keep_versions)
+    on_progress(1, 1)
+    return row
+
+
+def training_lock(redis_url: str, timeout_s: int = 3600) -> redis.lock.Lock:
+    """The lock that lets one training run at a time across all workers (later requests wait their turn)."""
+    return redis.Redis.from_url(redis_url).lock(TRAIN_LOCK, timeout=timeout_s, blocking=True)

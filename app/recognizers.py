@@ -1,0 +1,34 @@
+"""The recognition core as the configuration sets it up: backends, limits, and the live model."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from pathlib import Path
+
+from app.recognition.classify import FaceClassifier, classifier_from_arrays
+from app.recognition.pipeline import Recognizer
+from app.recognition.quality import QualityLimits
+from app.recognition.store import ModelWatcher
+
+
+def recognizer_from_config(config: Mapping) -> Recognizer:
+    """A Recognizer with the backends and limits that config (an app's config) names."""
+    return Recognizer(
+        detector=config["DETECTOR"],
+        embedder=config["EMBEDDER"],
+        second=config["SECOND_EMBEDDER"],
+        model_dir=str(config["MODEL_DIR"]),
+        limits=QualityLimits(min_face_px=config["MIN_FACE_PX"]),
+    )
+
+
+@functools.cache
+def model_watcher(model_dir: str) -> ModelWatcher:
+    """This process's watcher of the model store in model_dir: it reloads when a newer version is published."""
+    return ModelWatcher(Path(model_dir), classifier_from_arrays)
+
+
+def live_classifier(config: Mapping) -> FaceClassifier | None:
+    """The newest published classifier in the configured model store, or None before the first training."""
+    return model_watcher(str(config["MODEL_DIR"])).current()
