@@ -111,7 +111,7 @@ def _staff_name(label: str) -> str | None:
     from app.extensions import db
     from app.models.staff import Staff
 
-    if not label.isdigit():
+    if not label.isdigit() or "sqlalchemy" not in current_app.extensions:
         return None
     try:
         staff = db.session.get(Staff, int(label))

@@ -74,8 +74,13 @@ class TensorFlowDetector:
         self._min_face_px = min_face_px
 
     def detect(self, rgb: np.ndarray) -> list[Face]:
-        """Every face in an RGB image."""
-        return _faces_from_mtcnn(self._mtcnn.detect_faces(rgb, min_face_size=self._min_face_px))
+        """Every face in an RGB image (of at least min_face_px, filtered afterwards).
+
+        mtcnn 1.0 crashes on some image sizes when given min_face_size (its pyramid gets a level under
+        12 px), so it runs with its default of 20 px and smaller faces are dropped here.
+        """
+        faces = _faces_from_mtcnn(self._mtcnn.detect_faces(rgb))
+        return [f for f in faces if max(f.box[2], f.box[3]) >= self._min_face_px]
 
 
 @functools.cache

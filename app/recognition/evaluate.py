@@ -44,8 +44,9 @@ def evaluate(
             vectors.append(vector)
             labels.append(person.name)
         probes += [(path, person.name) for path in files[enroll:]]
-    strangers = sorted(Path(strangers_dir).rglob("*")) if strangers_dir else []
-    probes += [(path, None) for path in strangers if path.suffix.lower() in IMAGE_SUFFIXES]
+    if strangers_dir:
+        folders = [Path(strangers_dir), *sorted(p for p in Path(strangers_dir).iterdir() if p.is_dir())]
+        probes += [(path, None) for folder in folders for path in image_files(folder)]
 
     start = time.perf_counter()
     primary, second = split_vector(np.stack(vectors))

@@ -1,4 +1,9 @@
-"""A linear one-vs-rest SVM over embeddings, kept as plain arrays so models store without pickle."""
+"""A linear one-vs-rest SVM over embeddings, kept as plain arrays so models store without pickle.
+
+Each person's hyperplane is trained against the images of the `neighbours` people whose centroids are
+nearest to theirs (all others when there are fewer): a face is only confused with look-alikes, and the
+cost then grows linearly with the staff instead of quadratically (1,000 people train in seconds).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.svm import LinearSVC
+
+from app.recognition.calibrate import class_centroids
+
+NEIGHBOURS = 50
 
 
 @dataclass(frozen=True)
@@ -22,19 +31,23 @@ class LinearModel:
 
     def predict_index(self, embeddings: np.ndarray) -> np.ndarray:
         """Index into classes of each embedding's best class."""
-        if len(self.classes) == 1:
-            return np.zeros(len(embeddings), dtype=np.int64)
         return self.decision(embeddings).argmax(axis=1)
 
 
-def train_svm(embeddings: np.ndarray, labels: np.ndarray, c: float = 10.0) -> LinearModel:
-    """Fit a one-vs-rest linear SVM (liblinear, deterministic) on embeddings labelled with opaque strings."""
+def train_svm(embeddings: np.ndarray, labels: np.ndarray, c: float = 10.0, neighbours: int = NEIGHBOURS) -> LinearModel:
+    """Fit one linear SVM (liblinear, deterministic) per class against its nearest classes' images."""
     classes = np.unique(labels)
-    if len(classes) == 1:
-        return LinearModel(classes, np.zeros((1, embeddings.shape[1]), np.float32), np.zeros(1, np.float32))
-    svm = LinearSVC(C=c, dual=True, max_iter=5000, random_state=0).fit(embeddings, labels)
-    coef, intercept = svm.coef_.astype(np.float32), svm.intercept_.astype(np.float32)
-    if len(classes) == 2:
-        # Binary problems come back as one hyperplane; spell out both sides.
-        coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
+    if len(classes) < 2:
+        raise ValueError("an SVM needs at least two classes")
+    index = np.searchsorted(classes, labels)
+    centroids = class_centroids(embeddings, labels, classes)
+    similarity = centroids @ centroids.T
+    np.fill_diagonal(similarity, -np.inf)
+    coef = np.zeros((len(classes), embeddings.shape[1]), np.float32)
+    intercept = np.zeros(len(classes), np.float32)
+    for k in range(len(classes)):
+        rivals = np.argsort(-similarity[k], kind="stable")[: min(neighbours, len(classes) - 1)]
+        rows = np.flatnonzero(np.isin(index, np.append(rivals, k)))
+        svm = LinearSVC(C=c, dual=True, max_iter=5000, random_state=0).fit(embeddings[rows], index[rows] == k)
+        coef[k], intercept[k] = svm.coef_[0], svm.intercept_[0]
     return LinearModel(classes, coef, intercept)

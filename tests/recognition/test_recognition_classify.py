@@ -105,9 +105,14 @@ def test_incremental_training_equals_full_training(faces_dir: Path) -> None:
 
 
 @pytest.mark.slow
-def test_evaluate_on_a_subset_rejects_strangers(faces_dir: Path) -> None:
-    result = evaluate(Recognizer(), faces_dir / "people", faces_dir / "strangers", enroll=10, limit_people=10)
-    assert result["identities"] == 10 and result["stranger_images"] == 120
+def test_evaluate_on_a_subset_rejects_strangers(faces_dir: Path, tmp_path: Path) -> None:
+    # A subset keeps this test short; the benchmark evaluates everything.
+    strangers = tmp_path / "strangers"
+    strangers.mkdir()
+    for folder in sorted((faces_dir / "strangers").iterdir())[::3]:
+        (strangers / folder.name).symlink_to(folder, target_is_directory=True)
+    result = evaluate(Recognizer(), faces_dir / "people", strangers, enroll=10, limit_people=6)
+    assert result["identities"] == 6 and result["stranger_images"] == 47
     assert result["errors"] == []
     assert result["top1_accuracy"] >= 0.95
     assert result["stranger_false_accept_rate"] <= 0.02

@@ -55,8 +55,10 @@ def test_identify_names_an_enrolled_person(cli_app: Flask, faces_dir: Path) -> N
     result = cli_app.test_cli_runner().invoke(args=["faces", "identify", str(image), "--json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
-    assert payload["model_version"] == 1 and len(payload["faces"]) == 1
-    assert payload["faces"][0]["staff_id"] == "42"
+    assert payload["model_version"] == 1
+    # This photo also shows part of a second, never-enrolled person: a stranger, not staff.
+    assert [face["staff_id"] for face in payload["faces"]] == ["42", None]
+    assert payload["faces"][1]["stranger"] is True
 
 
 @pytest.mark.slow
