@@ -101,8 +101,9 @@ def preprocessing_comparison(recognizer: Recognizer, people_dir: Path, enroll: i
     embedder = get_embedder(recognizer.embedder, recognizer.model_dir)
     out = {}
     for name, prepare in (("fixed (x-127.5)/128", standardize), ("prewhiten", prewhiten)):
-        vectors = np.concatenate([l2_normalize(embedder.embed_batch(prepare(crops_a[i : i + 16])))
-                                  for i in range(0, len(crops_a), 16)])
+        vectors = np.concatenate(
+            [l2_normalize(embedder.embed_batch(prepare(crops_a[i : i + 16]))) for i in range(0, len(crops_a), 16)]
+        )
         classes = np.unique(labels_a)
         centroids = l2_normalize(np.stack([vectors[enrolled & (labels_a == c)].mean(0) for c in classes]))
         guess = classes[(vectors[~enrolled] @ centroids.T).argmax(1)]
@@ -117,8 +118,12 @@ def main() -> None:
     parser.add_argument("--enroll", type=int, default=10)
     parser.add_argument("--frames", type=int, default=6, help="frames timed per backend pair and layout")
     parser.add_argument("--model-dir", default="instance/models", help="where the Keras weights are cached")
-    parser.add_argument("--other-pairs-people", type=int, default=8,
-                        help="people evaluated for the non-default pairs (the default pair uses all)")
+    parser.add_argument(
+        "--other-pairs-people",
+        type=int,
+        default=8,
+        help="people evaluated for the non-default pairs (the default pair uses all)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -127,14 +132,18 @@ def main() -> None:
     photos = [read_image(image_files(p)[0]) for p in people[: args.frames * 4]]
     singles = [compose_frame([photo]) for photo in photos[: args.frames]]
     quads = [compose_frame(photos[i * 4 : i * 4 + 4]) for i in range(args.frames)]
-    report: dict = {"machine": f"{platform.processor() or platform.machine()}, {cv2.getNumberOfCPUs()} CPUs",
-                    "date": time.strftime("%Y-%m-%d"), "pairs": []}
+    report: dict = {
+        "machine": f"{platform.processor() or platform.machine()}, {cv2.getNumberOfCPUs()} CPUs",
+        "date": time.strftime("%Y-%m-%d"),
+        "pairs": [],
+    }
     for detector in DETECTORS:
         for embedder in EMBEDDERS:
             recognizer = Recognizer(detector=detector, embedder=embedder, model_dir=args.model_dir)
             default = detector == "opencv" and embedder == "opencv"
-            evaluation = evaluate(recognizer, people_dir, strangers_dir, args.enroll,
-                                  None if default else args.other_pairs_people)
+            evaluation = evaluate(
+                recognizer, people_dir, strangers_dir, args.enroll, None if default else args.other_pairs_people
+            )
             model = train_classifier_from_people(recognizer, people[:8])
             crops = np.stack(crops_of(recognizer, photos) * 2)
             row = {
@@ -181,8 +190,10 @@ def train_classifier_from_people(recognizer: Recognizer, people: list[Path]) -> 
     return train_classifier(primary, np.array(labels), second)
 
 
-HEADER = (f"{'detector':10s} {'embedder':10s} {'frame':6s} {'detect':>7s} {'align':>6s} {'embed':>6s} {'classify':>8s} "
-          f"{'total':>6s}  {'f/s b1':>6s} {'f/s b16':>7s} {'peak MiB':>8s}  top1   FAR    ms/img")
+HEADER = (
+    f"{'detector':10s} {'embedder':10s} {'frame':6s} {'detect':>7s} {'align':>6s} {'embed':>6s} {'classify':>8s} "
+    f"{'total':>6s}  {'f/s b1':>6s} {'f/s b16':>7s} {'peak MiB':>8s}  top1   FAR    ms/img"
+)
 
 
 def print_row(row: dict) -> None:
@@ -193,10 +204,13 @@ def print_row(row: dict) -> None:
     ev = row["evaluate"]
     for layout in ("one_face", "four_faces"):
         t = row[layout]
-        print(f"{row['detector']:10s} {row['embedder']:10s} {layout[:4]:6s} {t['detect']:7.1f} {t['align']:6.1f} "
-              f"{t['embed']:6.1f} {t['classify']:8.1f} {t['total']:6.1f}  {row['faces_per_s_batch1']:6.1f} "
-              f"{row['faces_per_s_batch16']:7.1f} {row['peak_memory_mb']:8.0f}  {ev['top1_accuracy']:.3f}  "
-              f"{ev['stranger_false_accept_rate']:.3f}  {ev['ms_per_image']}  ({ev['identities']} people)", flush=True)
+        print(
+            f"{row['detector']:10s} {row['embedder']:10s} {layout[:4]:6s} {t['detect']:7.1f} {t['align']:6.1f} "
+            f"{t['embed']:6.1f} {t['classify']:8.1f} {t['total']:6.1f}  {row['faces_per_s_batch1']:6.1f} "
+            f"{row['faces_per_s_batch16']:7.1f} {row['peak_memory_mb']:8.0f}  {ev['top1_accuracy']:.3f}  "
+            f"{ev['stranger_false_accept_rate']:.3f}  {ev['ms_per_image']}  ({ev['identities']} people)",
+            flush=True,
+        )
 
 
 print_row.first = True

@@ -99,8 +99,11 @@ def identify_command(image: Path, as_json: bool) -> None:
         click.echo("no face found")
     else:
         for face in faces:
-            who = f"staff {face['staff_id']} {face['name'] or ''} (score {face['score']})" if face["staff_id"] else (
-                "stranger" if face["stranger"] else "rejected")
+            who = (
+                f"staff {face['staff_id']} {face['name'] or ''} (score {face['score']})"
+                if face["staff_id"]
+                else ("stranger" if face["stranger"] else "rejected")
+            )
             click.echo(f"face at {face['box']}: {who} - {face['reason']}")
 
 

@@ -136,36 +136,48 @@ def best_threshold(scores: np.ndarray, same: np.ndarray) -> float:
     return float(candidates[int(np.argmax(accuracy))])
 
 
-def verify_pairs(recognizer: Recognizer, pairs_file: Path, image_root: Path) -> dict:
-    """LFW-protocol verification with FaceNet: each fold's threshold is chosen on the other folds."""
-    pairs = read_pairs(pairs_file, image_root)
-    cache: dict[Path, np.ndarray | None] = {}
+def fold_accuracies(folds: np.ndarray, same: np.ndarray, scores: np.ndarray) -> list[float]:
+    """LFW protocol: each fold is scored with the threshold that is best on the other folds."""
+    accuracies = []
+    for fold in np.unique(folds):
+        test = folds == fold
+        threshold = best_threshold(scores[~test], same[~test]) if (~test).any() else 0.5
+        accuracies.append(float(np.mean((scores[test] >= threshold) == same[test])))
+    return accuracies
 
-    def embedding(path: Path) -> np.ndarray | None:
+
+def verify_pairs(recognizer: Recognizer, pairs_file: Path, image_root: Path) -> dict:
+    """LFW-protocol verification with FaceNet (and, for comparison, the second embedder on the same faces)."""
+    pairs = read_pairs(pairs_file, image_root)
+    cache: dict[Path, tuple[np.ndarray, np.ndarray | None] | None] = {}
+
+    def embeddings(path: Path) -> tuple[np.ndarray, np.ndarray | None] | None:
         if path not in cache:
+            cache[path] = None
             try:
-                results = recognizer.analyse(read_image(path), central_only=True)
+                rgb = read_image(path)
             except ImageError:
-                results = []
-            cache[path] = results[0].embedding if results else None
+                return None
+            results = recognizer.analyse(rgb, central_only=True)
+            if results and results[0].embedding is not None:
+                second = recognizer.second_embeddings(rgb, [results[0].face])
+                cache[path] = (results[0].embedding, None if second is None else second[0])
         return cache[path]
 
-    folds, same, scores, no_face = [], [], [], 0
+    folds, same, scores, second_scores, no_face = [], [], [], [], 0
     for fold, is_same, path1, path2 in pairs:
-        a, b = embedding(path1), embedding(path2)
+        a, b = embeddings(path1), embeddings(path2)
         if a is None or b is None:
             no_face += 1
             continue
         folds.append(fold)
         same.append(is_same)
-        scores.append(float(a @ b))
-    folds_a, same_a, scores_a = np.array(folds), np.array(same), np.array(scores)
-    accuracies = []
-    for fold in np.unique(folds_a):
-        test = folds_a == fold
-        threshold = best_threshold(scores_a[~test], same_a[~test]) if (~test).any() else 0.5
-        accuracies.append(np.mean((scores_a[test] >= threshold) == same_a[test]))
-    return {
+        scores.append(float(a[0] @ b[0]))
+        if a[1] is not None:
+            second_scores.append(float(a[1] @ b[1]))
+    folds_a, same_a = np.array(folds), np.array(same)
+    accuracies = fold_accuracies(folds_a, same_a, np.array(scores))
+    result = {
         "pairs": len(pairs),
         "accuracy": round(float(np.mean(accuracies)), 4),
         "accuracy_std": round(float(np.std(accuracies)), 4),
@@ -174,3 +186,7 @@ def verify_pairs(recognizer: Recognizer, pairs_file: Path, image_root: Path) -> 
         "detector": recognizer.detector,
         "embedder": recognizer.embedder,
     }
+    if second_scores:
+        second_accuracies = fold_accuracies(folds_a, same_a, np.array(second_scores))
+        result["second_embedder_accuracy"] = round(float(np.mean(second_accuracies)), 4)
+    return result

@@ -109,11 +109,12 @@ class Recognizer:
         start = time.perf_counter()
         usable = [r for r in results if r.embedding is not None]
         if usable:
-            second = None
-            if self.second != "none":
-                def second(indices: np.ndarray) -> np.ndarray:
-                    return get_dlib_embedder().embed(rgb, [usable[i].face for i in indices])
-            decisions = model.decide(np.stack([r.embedding for r in usable]), second)
+
+            def second_opinion(indices: np.ndarray) -> np.ndarray:
+                return self.second_embeddings(rgb, [usable[i].face for i in indices])
+
+            opinion = None if self.second == "none" else second_opinion
+            decisions = model.decide(np.stack([r.embedding for r in usable]), opinion)
             for result, decision in zip(usable, decisions, strict=True):
                 result.decision = decision
         timings.classify = (time.perf_counter() - start) * 1000
