@@ -156,3 +156,20 @@ def test_recent_events_spans_gates_newest_first(gates, streams) -> None:
     publish_event(streams, newer, MAXLEN)
     assert [e["id"] for e in recent_events(streams, 10)] == [newer.id, older.id]
     assert [e["id"] for e in recent_events(streams, 1)] == [newer.id]
+
+
+def test_a_long_poll_holds_no_database_connection_while_it_waits(app, client, gates, db) -> None:
+    gate_id, token = gates["front"]
+    db.session.close()
+    answers = []
+    poll = threading.Thread(
+        target=lambda: answers.append(
+            client.get(f"/api/gates/{gate_id}/events", query_string={"wait": "2"}, headers=auth(token))
+        )
+    )
+    poll.start()
+    time.sleep(1.0)
+    checked_out = db.engine.pool.checkedout()
+    poll.join()
+    assert answers[0].status_code == 200 and answers[0].get_json()["events"] == []
+    assert checked_out == 0
