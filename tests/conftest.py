@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -125,3 +128,23 @@ def redis_client(redis_url: str) -> Iterator[redis.Redis]:
     yield client
     client.flushdb()
     client.close()
+
+
+@pytest.fixture()
+def worker(test_env, db, redis_client, repo_root, tmp_path) -> Iterator[subprocess.Popen]:
+    """A real Celery worker process (solo pool, every queue) on the test database and Redis."""
+    log = (tmp_path / "worker.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool", "solo", "--loglevel", "INFO"],
+        cwd=repo_root,
+        env={**os.environ, **test_env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    yield proc
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
