@@ -7,6 +7,7 @@ from flask_admin import Admin
 from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 
+from app.admin.enrolment import EnrolmentView
 from app.admin.gates import GateAdmin
 from app.admin.live import LiveView
 from app.admin.logs import LogAdmin
@@ -32,6 +33,7 @@ def init_admin(flask_app: Flask) -> Admin:
     admin.add_view(LogAdmin(Log, db, name="Log", endpoint="logs"))
     admin.add_view(ModelVersionAdmin(ModelVersion, db, name="Model versions", endpoint="models",
                                      category="Recognition"))
+    admin.add_view(EnrolmentView(name="Enrolment", endpoint="enrolment", category="Recognition"))
     admin.add_view(JobAdmin(Job, db, name="Jobs", endpoint="jobs", category="Recognition"))
     admin.add_link(MenuLink(name="Attendance", endpoint="reports.attendance_report"))
     return admin

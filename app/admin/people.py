@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash
+from flask import flash
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from app.accounts import AccountError, check_password_policy, create_admin, create_staff
 from app.admin.formatting import local_time
 from app.admin.security import AdminModelView
-from app.avatars import remove_avatar
+from app.enrolment.service import enqueue_job, forget_staff
 from app.extensions import db
 from app.models import User
 
@@ -114,11 +114,11 @@ class StaffAdmin(AdminModelView):
         return True
 
     def delete_model(self, model) -> bool:
-        """Delete the person with their account, photos' rows, log rows and avatar file."""
-        avatar = model.avatar_path
-        db.session.delete(model.user)
-        db.session.commit()
-        remove_avatar(current_app.config["MEDIA_DIR"], avatar)
+        """Delete the person with their account, photos, embeddings, log rows and avatar; retrain without them."""
+        forget_staff(model)
+        enqueue_job("train", forget=True)
+        flash("Deleted with their photos, embeddings, avatar and log rows; a retrain without them was queued.",
+              "info")
         return True
 
 

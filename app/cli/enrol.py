@@ -1,4 +1,4 @@
-"""`flask faces import|capture|preprocess|train`: enrolment from a terminal, in-process, with a progress bar."""
+"""`flask faces import|capture|preprocess|train`, `flask staff delete`: enrolment in-process, with a progress bar."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
+from app.cli.accounts import staff_cli
 from app.cli.faces import faces_cli
 from app.enrolment.photos import import_photo_folder
-from app.enrolment.service import run_capture, run_preprocess, run_train
+from app.enrolment.service import forget_staff, run_capture, run_preprocess, run_train
 from app.extensions import db
 from app.jobs import create_job
 from app.models import Job, Staff
@@ -69,4 +70,14 @@ def preprocess_command(staff_id: str | None, redo: bool) -> None:
 @click.option("--full", is_flag=True, help="Recompute every embedding instead of only the missing ones.")
 def train_command(full: bool) -> None:
     """Train and publish a new model version from the preprocessed photos."""
-    _run_with_bar("train", None, lambda job_id, observe: run_train(job_id, full, observe=observe))
+    _run_with_bar("train", None, lambda job_id, observe: run_train(job_id, full=full, observe=observe))
+
+
+@staff_cli.command("delete")
+@click.argument("staff_id")
+@click.confirmation_option(prompt="Delete this person with their photos, embeddings, avatar and log rows?")
+def delete_staff_command(staff_id: str) -> None:
+    """Delete a staff member entirely (right to be forgotten), then retrain without them."""
+    forget_staff(_staff(staff_id))
+    click.echo(f"Deleted {staff_id} with their photos, embeddings, avatar and log rows.")
+    _run_with_bar("train", None, lambda job_id, observe: run_train(job_id, forget=True, observe=observe))

@@ -7,11 +7,13 @@ from pathlib import Path
 
 from flask import current_app
 
+from app.avatars import remove_avatar
 from app.cameras import CameraError
 from app.enrolment.capture import capture_photos
+from app.enrolment.dataset import remove_person
 from app.enrolment.photos import data_root, raw_dir, record_raw_photos
 from app.enrolment.preprocess import preprocess_staff
-from app.enrolment.training import TrainingError, train_model, training_lock
+from app.enrolment.training import KEEP_VERSIONS, TrainingError, train_model, training_lock
 from app.extensions import db
 from app.jobs import create_job, report_progress, run_job
 from app.models import Job, Staff
@@ -94,8 +96,13 @@ def run_preprocess(job_id: int, redo: bool = False, task_id: str | None = None, 
     return run_job(job_id, work, (LookupError,), task_id)
 
 
-def run_train(job_id: int, full: bool = False, task_id: str | None = None, observe: Observer = _ignore) -> Job:
-    """Train and publish a new model version (one training at a time; later requests wait their turn)."""
+def run_train(
+    job_id: int, full: bool = False, forget: bool = False, task_id: str | None = None, observe: Observer = _ignore
+) -> Job:
+    """Train and publish a new model version (one training at a time; later requests wait their turn).
+
+    forget: someone was deleted, so every older model file (which may still describe them) is removed too.
+    """
     config = current_app.config
 
     def work(job: Job) -> str:
@@ -108,7 +115,17 @@ def run_train(job_id: int, full: bool = False, task_id: str | None = None, obser
                 Path(config["MODEL_DIR"]),
                 full,
                 lambda done, total: report(done, total, f"embedding {done} of {total}"),
+                keep_versions=1 if forget else KEEP_VERSIONS,
             )
         return f"model version {version.version}: {version.people_count} people, {version.image_count} photos"
 
     return run_job(job_id, work, (TrainingError,), task_id)
+
+
+def forget_staff(staff: Staff) -> None:
+    """Delete a person with their account, photos, embeddings, avatar and log rows (then retrain with forget)."""
+    folder, avatar = staff.folder, staff.avatar_path
+    db.session.delete(staff.user)
+    db.session.commit()
+    remove_person(data_root(), folder)
+    remove_avatar(Path(current_app.config["MEDIA_DIR"]), avatar)

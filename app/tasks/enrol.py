@@ -20,6 +20,6 @@ def preprocess(self, job_id: int, redo: bool = False) -> None:
 
 
 @shared_task(name="facegate.train", bind=True, ignore_result=True)
-def train(self, job_id: int, full: bool = False) -> None:
-    """Train and publish a new model version."""
-    run_train(job_id, full, self.request.id)
+def train(self, job_id: int, full: bool = False, forget: bool = False) -> None:
+    """Train and publish a new model version (forget: also remove older model files)."""
+    run_train(job_id, full, forget, self.request.id)

@@ -17,6 +17,8 @@ from app.enrolment.photos import import_photo_folder, record_raw_photos
 from app.enrolment.service import run_capture, run_preprocess, run_train
 from app.jobs import create_job, request_cancel
 from app.models import FaceImage, Job, ModelVersion
+from app.recognition.classify import classifier_from_arrays
+from app.recognition.store import latest_version, load_model
 from bench.e2e import background
 
 from .conftest import people_photos
@@ -133,3 +135,28 @@ def test_training_needs_two_people(app, db, faces_dir, tmp_path) -> None:
     run_preprocess(create_job("preprocess", person.id).id)
     job = run_train(create_job("train").id)
     assert job.state == "failed" and "at least two people" in job.message
+
+
+def test_deleting_a_person_forgets_photos_embeddings_and_old_models(app, db, faces_dir, tmp_path) -> None:
+    people = list(people_photos(faces_dir, 3).items())
+    staff = []
+    for i, (name, photos) in enumerate(people):
+        person, _ = create_staff(f"F{i}", *name.split("_", 1))
+        _enrol_photos(person, photos[:3], tmp_path / name)
+        staff.append(person)
+    run_preprocess(create_job("preprocess").id)
+    run_train(create_job("train").id)
+    run_train(create_job("train").id)
+    model_dir, data_dir = Path(app.config["MODEL_DIR"]), Path(app.config["DATA_DIR"])
+    assert len(list(model_dir.glob("model-*.npz"))) >= 2
+    gone = staff[0]
+    folder = gone.folder
+
+    result = app.test_cli_runner().invoke(args=["staff", "delete", "F0", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert not (data_dir / "raw" / folder).exists() and not (data_dir / "processed" / folder).exists()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(FaceImage)) == 6
+    models = list(model_dir.glob("model-*.npz"))
+    assert len(models) == 1  # older versions, which knew the person, are gone
+    live = classifier_from_arrays(*load_model(model_dir, latest_version(model_dir)))
+    assert sorted(live.classes) == ["F1", "F2"]

@@ -54,6 +54,11 @@ MATRIX = [
     ("GET", "/admin/models/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
     ("GET", "/admin/jobs/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
     ("GET", "/admin/jobs/new/", (SIGN_IN, 403, 403, 302, SIGN_IN)),
+    ("GET", "/admin/enrolment/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
+    ("GET", "/admin/enrolment/{alice}", (SIGN_IN, 403, 403, 200, SIGN_IN)),
+    ("GET", "/admin/enrolment/jobs.json?id=1", (SIGN_IN, 403, 403, 200, SIGN_IN)),
+    ("POST", "/admin/enrolment/{alice}/preprocess", (SIGN_IN, 403, 403, 302, SIGN_IN)),
+    ("POST", "/admin/enrolment/{alice}/upload", (SIGN_IN, 403, 403, 302, SIGN_IN)),  # no file: message, redirect
     ("POST", "/logout", (SIGN_IN, 302, 302, 302, SIGN_IN)),  # last: it signs everyone out
 ]
 
