@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from celery.schedules import crontab
 from kombu import Queue
 
 QUEUES = ("capture", "preprocess", "train", "recognize")
+# Periodic tasks, sent by `celery -A worker beat` (one beat process per site): retention nightly at 03:17 UTC.
+BEAT_SCHEDULE = {"retention": {"task": "facegate.retention", "schedule": crontab(hour=3, minute=17)}}
 
 
 def celery_settings(redis_url: str) -> dict:
@@ -26,7 +29,9 @@ def celery_settings(redis_url: str) -> dict:
             "facegate.preprocess": {"queue": "preprocess"},
             "facegate.train": {"queue": "train"},
             "facegate.recognize": {"queue": "recognize"},
+            "facegate.retention": {"queue": "preprocess"},
         },
+        "beat_schedule": BEAT_SCHEDULE,
         "result_expires": 24 * 3600,
         "broker_connection_retry_on_startup": True,
         # A message not acknowledged within this time is handed to another worker (Redis visibility timeout).

@@ -105,6 +105,8 @@ class Config:
         self.LOGIN_MAX_FAILURES = _env_int("FACEGATE_LOGIN_MAX_FAILURES", 5)
         self.LOGIN_LOCKOUT_S = _env_int("FACEGATE_LOGIN_LOCKOUT_S", 900)
         self.AVATAR_MAX_BYTES = _env_int("FACEGATE_AVATAR_MAX_KB", 5120) * 1024
+        # Bearer token a Prometheus scraper sends to GET /metrics; empty: only signed-in admins may read it.
+        self.METRICS_TOKEN = _env_str("FACEGATE_METRICS_TOKEN", "")
 
         # Recognition.
         self.DETECTOR = _env_str("FACEGATE_DETECTOR", "opencv")
@@ -130,6 +132,11 @@ class Config:
         self.INGEST_MAX_IN_FLIGHT = _env_int("FACEGATE_INGEST_MAX_IN_FLIGHT", 4)
         self.INGEST_RELOAD_S = _env_float("FACEGATE_INGEST_RELOAD_S", 10.0)
         self.INGEST_JPEG_QUALITY = _env_int("FACEGATE_INGEST_JPEG_QUALITY", 85)
+
+        # Retention (the nightly `facegate.retention` beat task, docs/operations.md); 0 days keeps forever.
+        self.LOG_RETENTION_DAYS = _env_int("FACEGATE_LOG_RETENTION_DAYS", 0)
+        self.EVENT_FILE_RETENTION_DAYS = _env_int("FACEGATE_EVENT_FILE_RETENTION_DAYS", 90)
+        self.RAW_PHOTO_RETENTION_DAYS = _env_int("FACEGATE_RAW_PHOTO_RETENTION_DAYS", 0)
 
     def as_dict(self) -> dict:
         """The settings as a plain dict, for app.config.from_mapping."""

@@ -17,11 +17,14 @@ from celery import Celery
 from app.config import Config
 from app.gates.connection import get_redis
 from camera_ingest.gates import active_gate_sources
+from camera_ingest.metrics import StatsPublisher
 from camera_ingest.reader import FrameSender, ReaderSettings
 from camera_ingest.supervisor import Supervisor
 from celery_config import celery_settings
 
 logger = logging.getLogger("camera_ingest")
+# How often the per-gate counters go to the shared metrics in Redis.
+METRICS_EVERY_S = 2.0
 
 
 def parse_args(argv: list[str], config: Config) -> argparse.Namespace:
@@ -64,10 +67,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     supervisor = Supervisor(settings, get_redis(config.REDIS_URL), celery_sender(config.REDIS_URL))
     stop = threading.Event()
+    publisher = StatsPublisher(get_redis(config.REDIS_URL), supervisor.stats)
+    publishing = threading.Thread(target=publisher.run, args=(METRICS_EVERY_S, stop), name="metrics", daemon=True)
+    publishing.start()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     logger.info("camera_ingest: %.1f fps, at most %d frames in flight per gate", args.fps, args.max_in_flight)
     supervisor.run(lambda: active_gate_sources(engine, only), args.reload_s, stop)
+    publishing.join(timeout=10)
+    publisher.publish()
     stats = supervisor.stats()
     logger.info("camera_ingest stopped: %s", stats)
     if args.stats_file:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -14,6 +15,7 @@ import redis
 
 from app.cameras import CameraError, open_camera, parse_source
 from app.gates.in_flight import release_slot, take_slot
+from app.observability.logfmt import logfmt
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +92,7 @@ class GateReader(threading.Thread):
                 capture = open_camera(self.source)
             except CameraError as exc:
                 self.stats.open_failures += 1
-                logger.warning("gate %s: %s; retrying in %.1f s", self.gate_id, exc, backoff)
+                logger.warning(logfmt("camera_open_failed", gate=self.gate_id, error=str(exc), retry_s=backoff))
                 self._stop_event.wait(backoff)
                 backoff = min(backoff * 2, self.settings.backoff_max_s)
                 continue
@@ -102,10 +104,10 @@ class GateReader(threading.Thread):
             if got_frames:
                 backoff = self.settings.backoff_start_s
             if self._is_file and not self.settings.loop_files:
-                logger.info("gate %s: video file %s ended", self.gate_id, self.source)
+                logger.info(logfmt("video_ended", gate=self.gate_id, source=self.source))
                 return
             if not self._is_file:
-                logger.warning("gate %s: camera stopped giving frames; reopening in %.1f s", self.gate_id, backoff)
+                logger.warning(logfmt("camera_lost", gate=self.gate_id, retry_s=backoff))
                 self._stop_event.wait(backoff)
                 backoff = min(backoff * 2, self.settings.backoff_max_s)
 
@@ -136,7 +138,13 @@ class GateReader(threading.Thread):
 
     def _offer(self, bgr: np.ndarray, captured_at: float) -> None:
         """Send the frame if the gate has a free slot, else drop (and count) it."""
-        seq = take_slot(self._client, self.gate_id, self.settings.max_in_flight)
+        try:
+            seq = take_slot(self._client, self.gate_id, self.settings.max_in_flight)
+        except redis.RedisError as exc:
+            # Redis is restarting: lose this frame, not the reader (an escaping error would end its thread).
+            self.stats.send_errors += 1
+            logger.warning(logfmt("frame_not_sent", gate=self.gate_id, error=str(exc)))
+            return
         if seq is None:
             self.stats.dropped += 1
             return
@@ -145,7 +153,9 @@ class GateReader(threading.Thread):
         except Exception:
             # The broker is down or restarting: count it, free the slot, and keep reading.
             self.stats.send_errors += 1
-            release_slot(self._client, self.gate_id, seq)
-            logger.exception("gate %s: sending frame %s failed", self.gate_id, seq)
+            logger.exception(logfmt("frame_not_sent", gate=self.gate_id, seq=seq))
+            # With Redis down too, the slot cannot be freed now; it goes stale (and free) by itself.
+            with contextlib.suppress(redis.RedisError):
+                release_slot(self._client, self.gate_id, seq)
             return
         self.stats.sent += 1

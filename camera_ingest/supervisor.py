@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import redis
 
+from app.observability.logfmt import logfmt
 from camera_ingest.reader import FrameSender, GateReader, ReaderSettings
 
 logger = logging.getLogger(__name__)
@@ -26,11 +27,11 @@ class Supervisor:
         """Start readers for new gates, restart those whose camera changed, stop those no longer listed."""
         for gate_id, reader in list(self.readers.items()):
             if sources.get(gate_id) != reader.source:
-                logger.info("gate %s: stopping reader for %s", gate_id, reader.source)
+                logger.info(logfmt("reader_stopping", gate=gate_id, source=reader.source))
                 self._retire(gate_id)
         for gate_id, source in sources.items():
             if gate_id not in self.readers:
-                logger.info("gate %s: starting reader for %s", gate_id, source)
+                logger.info(logfmt("reader_starting", gate=gate_id, source=source))
                 reader = GateReader(gate_id, source, self.settings, self._client, self._send)
                 self.readers[gate_id] = reader
                 reader.start()

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import redis
-from celery import shared_task
+from celery import current_task, shared_task
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
@@ -19,9 +19,10 @@ from app.gates.decide import DecisionRules, FaceVote, FrameResult, decide_frame
 from app.gates.deliver import deliver_pending
 from app.gates.in_flight import release_slot
 from app.gates.votes import frame_votes, pooled_classifier
+from app.observability.frames import record_processed_frame
 from app.recognition.classify import FaceClassifier, classifier_from_arrays
 from app.recognition.images import ImageError, decode_image
-from app.recognition.pipeline import Recognizer
+from app.recognition.pipeline import Recognizer, Timings
 from app.recognition.quality import QualityLimits
 from app.recognition.store import ModelWatcher
 
@@ -44,7 +45,9 @@ def recognizer_from_config(config: Mapping) -> Recognizer:
     )
 
 
-def identify_frame(jpeg_b64: str, model: FaceClassifier | None, config: Mapping) -> list[FaceVote]:
+def identify_frame(
+    jpeg_b64: str, model: FaceClassifier | None, config: Mapping, timings: Timings | None = None
+) -> list[FaceVote]:
     """The votes of every face in the frame; none when there is no model yet or the frame cannot be decoded."""
     if model is None:
         logger.warning("no trained model has been published yet; faces are not identified")
@@ -54,7 +57,7 @@ def identify_frame(jpeg_b64: str, model: FaceClassifier | None, config: Mapping)
     except (ImageError, binascii.Error, ValueError) as exc:
         logger.warning("unusable frame: %s", exc)
         return []
-    return frame_votes(recognizer_from_config(config).identify(rgb, model))
+    return frame_votes(recognizer_from_config(config).identify(rgb, model, timings=timings))
 
 
 @shared_task(
@@ -71,10 +74,13 @@ def recognize(gate_id: int, seq: int, captured_at: float, jpeg_b64: str) -> None
     config = current_app.config
     client = get_redis(config["REDIS_URL"])
     try:
-        model = model_watcher(str(config["MODEL_DIR"])).current()
-        frame = FrameResult(gate_id, seq, captured_at, identify_frame(jpeg_b64, model, config))
+        watcher = model_watcher(str(config["MODEL_DIR"]))
+        model, timings = watcher.current(), Timings()
+        frame = FrameResult(gate_id, seq, captured_at, identify_frame(jpeg_b64, model, config, timings))
         pooled = pooled_classifier(model) if model is not None and config["POOL_EMBEDDINGS"] else None
         decide_frame(client, frame, DecisionRules.from_config(config), pooled)
-        deliver_pending(client, gate_id, config)
+        events = deliver_pending(client, gate_id, config)
+        task_id = current_task.request.id if current_task else None
+        record_processed_frame(client, gate_id, seq, captured_at, timings, events, watcher.version, task_id)
     finally:
         release_slot(client, gate_id, seq)

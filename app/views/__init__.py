@@ -14,6 +14,7 @@ def register_views(flask_app: Flask) -> None:
     from app.views.gate_api import bp as gate_api_bp
     from app.views.main import bp as main_bp
     from app.views.me import bp as me_bp
+    from app.views.metrics import bp as metrics_bp
     from app.views.reports import bp as reports_bp
     from app.views.safety import register_safety
 
@@ -33,3 +34,4 @@ def register_views(flask_app: Flask) -> None:
     register_safety(flask_app)
     init_admin(flask_app)
     flask_app.register_blueprint(gate_api_bp)
+    flask_app.register_blueprint(metrics_bp)

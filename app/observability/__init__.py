@@ -1,0 +1,1 @@
+"""Observability: metrics shared through Redis (read by /metrics), key=value log lines, the Prometheus exposition."""

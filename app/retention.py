@@ -1,0 +1,108 @@
+"""Retention for privacy: delete in/out log rows, event files and raw enrolment photos older than the set days.
+
+Each kind has its own setting (FACEGATE_LOG_RETENTION_DAYS, FACEGATE_EVENT_FILE_RETENTION_DAYS,
+FACEGATE_RAW_PHOTO_RETENTION_DAYS); 0 keeps that kind forever. docs/operations.md states the rules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import delete, func, select
+
+from app.enrolment.dataset import DatasetPathError, resolve_stored
+from app.extensions import db
+from app.models import FaceImage, Log, ModelVersion
+
+# Rows deleted per statement, so a first purge of millions of rows never holds one huge transaction.
+DELETE_BATCH = 5000
+EVENT_FILE_PATTERN = re.compile(r"^events-(\d{4}-\d{2}-\d{2})(?:-\d+)?\.jsonl$")
+
+
+@dataclass
+class RetentionReport:
+    """What one retention run deleted."""
+
+    log_rows: int = 0
+    event_files: int = 0
+    raw_photos: int = 0
+
+    def as_dict(self) -> dict:
+        """The counts as a plain dict."""
+        return asdict(self)
+
+
+def cutoff(days: int, now: datetime | None = None) -> datetime | None:
+    """The moment before which things are purged, or None when days is 0 (keep forever)."""
+    if days < 0:
+        raise ValueError(f"retention days must be 0 (keep forever) or more, got {days}")
+    return None if days == 0 else (now or datetime.now(UTC)) - timedelta(days=days)
+
+
+def purge_log_rows(before: datetime) -> int:
+    """Delete the in/out log rows timestamped before `before`, in batches; how many went."""
+    total = 0
+    while True:
+        ids = db.session.scalars(select(Log.id).where(Log.timestamp < before).limit(DELETE_BATCH)).all()
+        if not ids:
+            return total
+        db.session.execute(delete(Log).where(Log.id.in_(ids)))
+        db.session.commit()
+        total += len(ids)
+
+
+def purge_event_files(directory: Path, before: datetime) -> int:
+    """Delete the event files (events-YYYY-MM-DD[-N].jsonl) of days wholly before `before`; how many went."""
+    if not directory.is_dir():
+        return 0
+    first_kept = before.date()
+    removed = 0
+    for path in directory.iterdir():
+        match = EVENT_FILE_PATTERN.match(path.name)
+        if match and date.fromisoformat(match.group(1)) < first_kept:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def purge_raw_photos(data_root: Path, before: datetime) -> int:
+    """Delete raw photo files added before `before` that were preprocessed before the newest model was published.
+
+    The photo's row, its aligned crop and its cached embedding stay, so incremental training goes on as before.
+    """
+    newest_model = db.session.scalar(select(func.max(ModelVersion.created_at)))
+    if newest_model is None:
+        return 0
+    images = db.session.scalars(
+        select(FaceImage).where(
+            FaceImage.created_at < before,
+            FaceImage.processed_at.is_not(None),
+            FaceImage.processed_at <= newest_model,
+        )
+    )
+    removed = 0
+    for image in images:
+        try:
+            path = resolve_stored(data_root, image.raw_path)
+        except DatasetPathError:
+            continue
+        if path.is_file():
+            path.unlink()
+            removed += 1
+    return removed
+
+
+def run_retention(config: Mapping, now: datetime | None = None) -> RetentionReport:
+    """Apply every retention setting in config once; what was deleted."""
+    report = RetentionReport()
+    if (before := cutoff(config["LOG_RETENTION_DAYS"], now)) is not None:
+        report.log_rows = purge_log_rows(before)
+    if (before := cutoff(config["EVENT_FILE_RETENTION_DAYS"], now)) is not None:
+        report.event_files = purge_event_files(Path(config["DATA_DIR"]) / "events", before)
+    if (before := cutoff(config["RAW_PHOTO_RETENTION_DAYS"], now)) is not None:
+        report.raw_photos = purge_raw_photos(Path(config["DATA_DIR"]), before)
+    return report

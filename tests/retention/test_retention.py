@@ -1,0 +1,128 @@
+"""Retention on the real MariaDB: old log rows, old event files and trained raw photos go; everything else stays."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+import app.retention as retention_module
+from app.accounts import create_gate, create_staff
+from app.models import FaceImage, Log, ModelVersion
+from app.retention import cutoff, run_retention
+from app.tasks.retention import retention
+from celery_config import celery_settings
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+def settings(app, logs: int = 0, events: int = 0, photos: int = 0) -> dict:
+    return {
+        **app.config,
+        "LOG_RETENTION_DAYS": logs,
+        "EVENT_FILE_RETENTION_DAYS": events,
+        "RAW_PHOTO_RETENTION_DAYS": photos,
+    }
+
+
+def test_log_rows_older_than_the_retention_go_in_batches_and_zero_keeps_all(app, db, monkeypatch) -> None:
+    gate, _ = create_gate("Front", "0")
+    staff, _ = create_staff("A001", "Alice", "Archer", gate_names=["Front"])
+    ages = [400, 91, 90.5, 89, 1]
+    for days in ages:
+        db.session.add(Log(staff_id=staff.id, gate_id=gate.id, timestamp=NOW - timedelta(days=days), status="in"))
+    db.session.commit()
+    assert run_retention(settings(app, logs=0), NOW).log_rows == 0
+    monkeypatch.setattr(retention_module, "DELETE_BATCH", 2)
+    assert run_retention(settings(app, logs=90), NOW).log_rows == 3
+    left = sorted((NOW - row.timestamp).days for row in db.session.scalars(select(Log)))
+    assert left == [1, 89]
+
+
+def test_event_files_of_old_days_go_and_other_files_stay(app, tmp_path: Path) -> None:
+    events = tmp_path / "events"
+    events.mkdir()
+    names = [
+        "events-2026-08-29.jsonl",
+        "events-2026-08-29-1.jsonl",
+        "events-2026-08-30.jsonl",
+        "events-2026-11-28.jsonl",
+        "notes.txt",
+        "events-latest.jsonl",
+    ]
+    for name in names:
+        (events / name).write_text("{}\n")
+    config = {**settings(app, events=90), "DATA_DIR": tmp_path}
+    assert run_retention(config, NOW).event_files == 2
+    assert sorted(p.name for p in events.iterdir()) == sorted(names[2:])
+    assert run_retention({**settings(app), "DATA_DIR": tmp_path / "none-yet"}, NOW).event_files == 0
+
+
+def test_raw_photos_go_only_once_preprocessed_into_a_published_model(app, db, tmp_path: Path) -> None:
+    staff, _ = create_staff("A001", "Alice", "Archer")
+    raw = tmp_path / "raw" / "Alice_Archer_a001"
+    raw.mkdir(parents=True)
+    model_at = NOW - timedelta(days=20)
+    db.session.add(ModelVersion(version=1, kind="full", embedder="facenet", path="v1", created_at=model_at))
+    cases = {
+        # name: (added days ago, processed days ago or None)
+        "trained.jpg": (40, 35),
+        "rejected.jpg": (40, 35),
+        "after-model.jpg": (40, 10),
+        "never-processed.jpg": (40, None),
+        "recent.jpg": (5, 25),
+        "file-already-gone.jpg": (40, 35),
+    }
+    for name, (added, processed) in cases.items():
+        if name != "file-already-gone.jpg":
+            (raw / name).write_bytes(b"jpeg")
+        db.session.add(
+            FaceImage(
+                staff_id=staff.id,
+                raw_path=f"raw/Alice_Archer_a001/{name}",
+                processed_path=None if name == "rejected.jpg" else f"processed/Alice_Archer_a001/{name}",
+                rejection_reason="no face" if name == "rejected.jpg" else None,
+                created_at=NOW - timedelta(days=added),
+                processed_at=None if processed is None else NOW - timedelta(days=processed),
+            )
+        )
+    db.session.commit()
+    config = {**settings(app, photos=30), "DATA_DIR": tmp_path}
+    assert run_retention(config, NOW).raw_photos == 2
+    assert sorted(p.name for p in raw.iterdir()) == ["after-model.jpg", "never-processed.jpg", "recent.jpg"]
+    # The rows (crop paths, embeddings) stay for training.
+    assert db.session.query(FaceImage).count() == len(cases)
+
+
+def test_no_model_yet_means_no_raw_photo_is_purged(app, db, tmp_path: Path) -> None:
+    staff, _ = create_staff("A001", "Alice", "Archer")
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "a.jpg").write_bytes(b"jpeg")
+    db.session.add(
+        FaceImage(staff_id=staff.id, raw_path="raw/a.jpg", created_at=NOW - timedelta(days=400), processed_at=NOW)
+    )
+    db.session.commit()
+    assert run_retention({**settings(app, photos=1), "DATA_DIR": tmp_path}, NOW).raw_photos == 0
+    assert (tmp_path / "raw" / "a.jpg").exists()
+
+
+def test_negative_days_are_refused() -> None:
+    with pytest.raises(ValueError, match="keep forever"):
+        cutoff(-1)
+
+
+def test_the_task_runs_with_the_app_settings_and_beat_schedules_it_nightly(app, db, monkeypatch) -> None:
+    gate, _ = create_gate("Front", "0")
+    staff, _ = create_staff("A001", "Alice", "Archer", gate_names=["Front"])
+    db.session.add(
+        Log(staff_id=staff.id, gate_id=gate.id, timestamp=datetime.now(UTC) - timedelta(days=3), status="in")
+    )
+    db.session.commit()
+    monkeypatch.setitem(app.config, "LOG_RETENTION_DAYS", 2)
+    assert retention.apply().get() == {"log_rows": 1, "event_files": 0, "raw_photos": 0}
+    schedule = celery_settings("redis://x")["beat_schedule"]["retention"]
+    assert schedule["task"] == retention.name
+    assert (schedule["schedule"].hour, schedule["schedule"].minute) == ({3}, {17})
+    assert celery_settings("redis://x")["task_routes"][retention.name] == {"queue": "preprocess"}
