@@ -2,6 +2,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.installed-demo
 
 .PHONY: demo test lint services browser speech clean
 
@@ -13,6 +14,10 @@ $(PY):
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[test,tensorflow]'
 	touch $(STAMP)
+
+$(DEMO_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[gate]'
+	touch $(DEMO_STAMP)
 
 services:
 	scripts/services.sh
@@ -33,9 +38,12 @@ test: $(STAMP) services browser speech lint
 	FACEGATE_TEST_MYSQL_URL=$${FACEGATE_TEST_MYSQL_URL:-$$(scripts/services.sh mysql-url)} \
 		$(VENV)/bin/pytest
 
-demo: $(STAMP)
+# The whole system on this machine (demo/): `make demo DEMO_ARGS=--reset` builds the demo site afresh,
+# `DEMO_ARGS=--help` lists the options. It needs neither TensorFlow nor the test tools.
+demo: $(DEMO_STAMP)
 	scripts/services.sh redis
-	scripts/demo.sh
+	$(MAKE) -s speech || echo "demo: espeak-ng could not be installed: the gate clients will not speak"
+	$(PY) -m demo $(DEMO_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -1,0 +1,124 @@
+"""The demo's site, set up idempotently in an app context: admin, gates, three enrolled people, a trained model.
+
+A second run reuses what the first created: the people and their photos stay, the gates get the new videos and
+new tokens, and training runs again only when new photos were processed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.accounts import create_admin, create_gate, create_staff, set_password
+from app.enrolment.photos import add_uploaded_photos
+from app.enrolment.service import run_preprocess, run_train
+from app.extensions import db
+from app.jobs import create_job
+from app.models import FaceImage, Gate, Job, Staff, User
+from app.recognition.store import latest_version
+from demo.faces import Person
+from demo.plan import CLEARANCES
+
+Say = Callable[[str], None]
+
+
+class DemoSetupError(RuntimeError):
+    """The demo site cannot be set up as planned (e.g. it was built from other photos); the message says why."""
+
+
+@dataclass(frozen=True)
+class GateAccess:
+    """What a gate client needs: the gate's id, name and (new) API token."""
+
+    gate_id: int
+    name: str
+    token: str
+
+
+def ensure_admin(username: str) -> str:
+    """Create the admin, or give the existing one a new password; the password."""
+    password = secrets.token_urlsafe(12)
+    if db.session.scalar(select(User).where(User.username == username)) is None:
+        create_admin(username, password)
+    else:
+        set_password(username, password)
+    return password
+
+
+def ensure_gates(videos: dict[str, Path]) -> list[GateAccess]:
+    """Create each gate (active, voice on) or point the existing one at its video; each with a new token."""
+    access = []
+    for name, video in videos.items():
+        gate = db.session.scalar(select(Gate).where(Gate.name == name))
+        if gate is None:
+            gate, token = create_gate(name, str(video))
+        else:
+            gate.camera_source, gate.active, gate.voice_enabled = str(video), True, True
+            token = gate.rotate_token()
+            db.session.commit()
+        access.append(GateAccess(gate.id, gate.name, token))
+    return access
+
+
+def ensure_person(staff_id: str, person: Person) -> tuple[Staff, bool]:
+    """The staff member for person (created, cleared as CLEARANCES says, photos imported when they have none);
+    whether photos were imported. DemoSetupError when staff_id belongs to someone else."""
+    staff = db.session.scalar(select(Staff).where(Staff.staff_id == staff_id))
+    if staff is None:
+        staff, _password = create_staff(staff_id, person.first_name, person.last_name)
+    elif (staff.first_name, staff.last_name) != (person.first_name, person.last_name):
+        raise DemoSetupError(
+            f"the demo instance has {staff_id} = {staff.full_name}, but the photos now say {person.name}; "
+            "start afresh with `make demo DEMO_ARGS=--reset`"
+        )
+    staff.gates = list(db.session.scalars(select(Gate).where(Gate.name.in_(CLEARANCES[staff_id]))))
+    db.session.commit()
+    has_photos = db.session.scalar(select(FaceImage.id).where(FaceImage.staff_id == staff.id).limit(1))
+    if has_photos is not None:
+        return staff, False
+    result = add_uploaded_photos(staff, ((p.name, p.read_bytes()) for p in person.enrolment_photos))
+    if not result.saved:
+        reasons = "; ".join(f"{name}: {why}" for name, why in result.errors) or "no photos"
+        raise DemoSetupError(f"no usable photo of {person.name}: {reasons}")
+    return staff, True
+
+
+def _run(kind: str, run: Callable[[int], Job], say: Say) -> Job:
+    job = run(create_job(kind, message="started by the demo").id)
+    if job.state != "succeeded":
+        raise DemoSetupError(f"{kind} failed: {job.message}")
+    say(f"{kind}: {job.message}")
+    return job
+
+
+def train_if_needed(say: Say) -> None:
+    """Preprocess photos not yet processed (detect, align, embed), then train when they were new or no model exists."""
+    model_dir = Path(current_app.config["MODEL_DIR"])
+    unprocessed = db.session.scalar(select(func.count(FaceImage.id)).where(FaceImage.processed_at.is_(None)))
+    if unprocessed:
+        say(f"preprocessing {unprocessed} photos (first the face detector and FaceNet load: a few seconds)")
+        _run("preprocess", lambda job_id: run_preprocess(job_id), say)
+    elif latest_version(model_dir) is not None:
+        say(f"model version {latest_version(model_dir)} is up to date")
+        return
+    _run("train", lambda job_id: run_train(job_id), say)
+
+
+def set_up_site(
+    people: dict[str, Person], videos: dict[str, Path], admin: str, say: Say
+) -> tuple[str, list[GateAccess]]:
+    """Admin, gates (camera: videos[name]), the people (cleared for their gates) and a trained model; the admin
+    password and the gates' access."""
+    password = ensure_admin(admin)
+    access = ensure_gates(videos)
+    for staff_id, person in people.items():
+        staff, new_photos = ensure_person(staff_id, person)
+        cleared = ", ".join(gate.name for gate in staff.gates)
+        say(f"{staff_id} {staff.full_name}: cleared for {cleared}" + (" (photos imported)" if new_photos else ""))
+    train_if_needed(say)
+    return password, access
