@@ -89,13 +89,17 @@ class KerasEmbedder:
     name = "tensorflow"
 
     def __init__(self, model_dir: Path) -> None:
+        import tensorflow as tf
+
         from app.recognition.keras_weights import load_keras_facenet
 
-        self._model = load_keras_facenet(model_dir)
+        model = load_keras_facenet(model_dir)
+        # A traced graph instead of eager calls: several times faster per face on CPU.
+        self._forward = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
 
     def embed_batch(self, inputs: np.ndarray) -> np.ndarray:
         """Raw embeddings for standardised NHWC inputs."""
-        return np.asarray(self._model(inputs, training=False), dtype=np.float32)
+        return np.asarray(self._forward(inputs), dtype=np.float32)
 
 
 @functools.cache
