@@ -6,8 +6,14 @@ import functools
 
 import redis
 
+# Longer than the longest long poll (XREAD BLOCK, FACEGATE_EVENTS_MAX_WAIT_S); redis-py 8 defaults to 5 s, which
+# turned every idle long poll over 5 s into a server error.
+SOCKET_TIMEOUT_S = 75.0
+
 
 @functools.cache
 def get_redis(url: str) -> redis.Redis:
     """A Redis client for url that returns str, built once per process (its pool is thread-safe)."""
-    return redis.Redis.from_url(url, decode_responses=True, health_check_interval=30)
+    return redis.Redis.from_url(
+        url, decode_responses=True, health_check_interval=30, socket_timeout=SOCKET_TIMEOUT_S, socket_connect_timeout=5
+    )

@@ -276,11 +276,6 @@ def test_a_restarted_client_neither_replays_nor_skips(gate_process, gates, strea
     assert client.stop() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server bug: redis-py 8 (installed) gives its clients a 5 s socket timeout by default, so an XREAD "
-    "BLOCK of more than 5 s in app/gates/connection.get_redis fails with redis TimeoutError: the endpoint answers 500",
-)
 def test_an_idle_long_poll_longer_than_5_s_is_not_a_server_error(gate_process, wait_for) -> None:
     client = gate_process(poll_wait=8)
     time.sleep(7)
