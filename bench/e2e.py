@@ -41,7 +41,7 @@ from app.recognition.classify import classifier_to_arrays, train_classifier
 from app.recognition.images import read_image
 from app.recognition.pipeline import Recognizer, split_vector
 from app.recognition.store import save_model
-from app.tasks.recognize import recognizer_from_config
+from app.recognizers import recognizer_from_config
 from camera_ingest.__main__ import celery_sender
 from camera_ingest.reader import FrameSender, GateReader, ReaderSettings, encode_jpeg
 

@@ -8,29 +8,18 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
-from app.recognition.classify import classifier_from_arrays
+from app.extensions import db
+from app.models import Staff
 from app.recognition.evaluate import FACE_RULE, evaluate, verify_pairs
 from app.recognition.images import ImageError, read_image
-from app.recognition.pipeline import Recognizer
-from app.recognition.quality import QualityLimits
-from app.recognition.store import latest_version, load_model
+from app.recognizers import model_watcher, recognizer_from_config
 
 faces_cli = AppGroup("faces", help="Evaluate and try out face recognition.")
 
 _existing_dir = click.Path(exists=True, file_okay=False, path_type=Path)
-
-
-def recognizer_from_config() -> Recognizer:
-    """A Recognizer with the backends and limits of the current app's configuration."""
-    config = current_app.config
-    return Recognizer(
-        detector=config["DETECTOR"],
-        embedder=config["EMBEDDER"],
-        second=config.get("SECOND_EMBEDDER", "dlib"),
-        model_dir=str(config["MODEL_DIR"]),
-        limits=QualityLimits(min_face_px=config["MIN_FACE_PX"]),
-    )
 
 
 def _print(result: dict, as_json: bool) -> None:
@@ -53,7 +42,7 @@ def evaluate_command(people_dir: Path, strangers_dir: Path | None, enroll: int, 
     """Enrol the first N photos of each person (temporary store), identify the rest and the strangers."""
     if not as_json:
         click.echo(f"Enrolling the {FACE_RULE} of the first {enroll} photos per person; this takes a while...")
-    _print(evaluate(recognizer_from_config(), people_dir, strangers_dir, enroll), as_json)
+    _print(evaluate(recognizer_from_config(current_app.config), people_dir, strangers_dir, enroll), as_json)
 
 
 @faces_cli.command("verify-pairs")
@@ -62,7 +51,7 @@ def evaluate_command(people_dir: Path, strangers_dir: Path | None, enroll: int, 
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def verify_pairs_command(pairs_file: Path, image_root: Path, as_json: bool) -> None:
     """LFW-protocol pair verification (10 folds, each fold's threshold chosen on the others)."""
-    _print(verify_pairs(recognizer_from_config(), pairs_file, image_root), as_json)
+    _print(verify_pairs(recognizer_from_config(current_app.config), pairs_file, image_root), as_json)
 
 
 @faces_cli.command("identify")
@@ -70,17 +59,16 @@ def verify_pairs_command(pairs_file: Path, image_root: Path, as_json: bool) -> N
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def identify_command(image: Path, as_json: bool) -> None:
     """Each face in IMAGE with its decision (staff ID and score, or stranger), using the live model."""
-    model_dir = Path(current_app.config["MODEL_DIR"])
-    version = latest_version(model_dir)
-    if version is None:
-        raise click.ClickException(f"no recognition model has been trained yet (nothing in {model_dir})")
     try:
         rgb = read_image(image)
     except ImageError as exc:
         raise click.ClickException(f"{image}: {exc}") from None
-    model = classifier_from_arrays(*load_model(model_dir, version))
+    watcher = model_watcher(str(current_app.config["MODEL_DIR"]))
+    model = watcher.current()
+    if model is None:
+        raise click.ClickException(f"no recognition model has been trained yet (nothing in {watcher.model_dir})")
     faces = []
-    for result in recognizer_from_config().identify(rgb, model):
+    for result in recognizer_from_config(current_app.config).identify(rgb, model):
         decision = result.decision
         faces.append(
             {
@@ -92,7 +80,7 @@ def identify_command(image: Path, as_json: bool) -> None:
                 "reason": result.rejection or (decision.reason if decision else None),
             }
         )
-    result = {"image": str(image), "model_version": version, "faces": faces, "no_face": not faces}
+    result = {"image": str(image), "model_version": watcher.version, "faces": faces, "no_face": not faces}
     if as_json:
         click.echo(json.dumps(result, indent=2))
     elif not faces:
@@ -109,15 +97,10 @@ def identify_command(image: Path, as_json: bool) -> None:
 
 def _staff_name(label: str) -> str | None:
     """The staff member's name for a classifier label (a staff ID), if the database knows it."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from app.extensions import db
-    from app.models.staff import Staff
-
-    if not label.isdigit() or "sqlalchemy" not in current_app.extensions:
+    if "sqlalchemy" not in current_app.extensions:  # an app without a database: the staff ID alone is the answer
         return None
     try:
-        staff = db.session.get(Staff, int(label))
+        staff = db.session.scalar(select(Staff).where(Staff.staff_id == label))
     except SQLAlchemyError:  # no database reachable: the staff ID alone is still the answer
         return None
     return staff.full_name if staff else None

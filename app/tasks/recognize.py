@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import logging
 from collections.abc import Mapping
-from pathlib import Path
 
 import redis
 from celery import current_task, shared_task
@@ -20,29 +18,12 @@ from app.gates.deliver import deliver_pending
 from app.gates.in_flight import release_slot
 from app.gates.votes import frame_votes, pooled_classifier
 from app.observability.frames import record_processed_frame
-from app.recognition.classify import FaceClassifier, classifier_from_arrays
+from app.recognition.classify import FaceClassifier
 from app.recognition.images import ImageError, decode_image
-from app.recognition.pipeline import Recognizer, Timings
-from app.recognition.quality import QualityLimits
-from app.recognition.store import ModelWatcher
+from app.recognition.pipeline import Timings
+from app.recognizers import model_watcher, recognizer_from_config
 
 logger = logging.getLogger(__name__)
-
-
-@functools.cache
-def model_watcher(model_dir: str) -> ModelWatcher:
-    """This process's watcher of the model store: it reloads when a newer version is published."""
-    return ModelWatcher(Path(model_dir), classifier_from_arrays)
-
-
-def recognizer_from_config(config: Mapping) -> Recognizer:
-    """The recognition backends the configuration names."""
-    return Recognizer(
-        detector=config["DETECTOR"],
-        embedder=config["EMBEDDER"],
-        model_dir=str(config["MODEL_DIR"]),
-        limits=QualityLimits(min_face_px=config["MIN_FACE_PX"]),
-    )
 
 
 def identify_frame(

@@ -62,7 +62,7 @@ def test_capture_preprocess_train_on_a_worker_then_identify(app, db, few_shots, 
 
     runner = app.test_cli_runner()
     known = json.loads(runner.invoke(args=["faces", "identify", str(photos_a[-1]), "--json"]).output)
-    assert [face["staff_id"] for face in known["faces"]] == ["W1"]
+    assert [(face["staff_id"], face["name"]) for face in known["faces"]] == [("W1", person_a.full_name)]
     stranger_photo = sorted((faces_dir / "strangers").glob("*/*.jpg"))[0]
     unknown = json.loads(runner.invoke(args=["faces", "identify", str(stranger_photo), "--json"]).output)
     assert unknown["faces"] and all(face["stranger"] for face in unknown["faces"])

@@ -64,7 +64,7 @@ class TrainedModel:
 @pytest.fixture(scope="session")
 def trained_model(app, faces_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> TrainedModel:
     """Train, through the recognition core, on the first 8 photos of the two people with the most photos."""
-    from app.tasks.recognize import recognizer_from_config
+    from app.recognizers import recognizer_from_config
     from bench.e2e import enroll_people, pick_people
 
     enrolled, held_out = pick_people(faces_dir, count=2, enroll=8)
