@@ -99,8 +99,6 @@ def write_gate_config(path: Path, server_url: str, gate_id: int, token: str, voi
         "gate_id": gate_id,
         "token": token,
         "open_seconds": 3,
-        # Long polls under 5 s: with redis-py >= 6 the server answers a longer one with a 500 (see the report).
-        "poll_wait": 4,
         "cursor_file": str(folder / "cursor.json"),
     }
     lines = [f"{key} = {json.dumps(value)}" for key, value in values.items()]
@@ -198,7 +196,6 @@ def print_banner(args: argparse.Namespace, password: str, gates: list, setup_s: 
     """What runs, where to look and what to expect."""
     base = f"http://127.0.0.1:{args.port}"
     lines = [
-        "",
         f"facegate demo is running (set up in {setup_s:.0f} s).",
         f"  Admin:      {base}/login   user {ADMIN}   password {password}",
         f"  Live page:  {base}/admin/live/   (gate events and the in/out log, refreshing by itself)",
@@ -212,7 +209,6 @@ def print_banner(args: argparse.Namespace, password: str, gates: list, setup_s: 
     lines += [
         f"Each face stays {SHOW_S:.0f} s in view; a decision takes the worker a few frames (a few seconds).",
         "The gate clients print below what they would do at the door. Ctrl-C stops everything.",
-        "",
     ]
     say("\n".join(lines))
 

@@ -27,9 +27,9 @@ Echo = Callable[[str], bool]
 
 
 def say(text: str) -> None:
-    """Print one line of the demo's own output."""
+    """Print the demo's own output, each line marked as the demo's."""
     with _console:
-        print(f"demo: {text}", flush=True)
+        print("\n".join(f"demo: {line}".rstrip() for line in text.split("\n")), flush=True)
 
 
 _prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up here: the child may only call it
@@ -64,7 +64,7 @@ def _pump(child_name: str, stream, log_path: Path, echo: Echo) -> None:
             log.write(line)
             log.flush()
             if echo(line):
-                shown = _LOG_DATE.sub(r"\1 ", line.rstrip())
+                shown = _LOG_DATE.sub(r"\1 ", line.rstrip()).replace(f"{REPO_ROOT}/", "")
                 with _console:
                     print(f"[{child_name}] {shown}", flush=True)
 
