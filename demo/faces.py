@@ -130,7 +130,10 @@ def download_lfw() -> Path:
 
     print(f"demo: downloading Labeled Faces in the Wild with scikit-learn (about {LFW_DOWNLOAD_MB} MB)...", flush=True)
     # Only the files are needed; a small resize keeps the arrays scikit-learn builds from them small.
-    fetch_lfw_people(min_faces_per_person=20, resize=0.1)
+    try:
+        fetch_lfw_people(min_faces_per_person=20, resize=0.1)
+    except OSError as exc:  # no network, a proxy, a full disk: URLError and friends are OSErrors
+        raise FacesError(f"downloading LFW failed: {exc}\n\n" + layout_help()) from exc
     folder = lfw_folder()
     if not folder.is_dir():
         raise FacesError(f"scikit-learn downloaded LFW but its photos are not in {folder}")
