@@ -106,7 +106,7 @@ class GateReader(threading.Thread):
             if self._is_file and not self.settings.loop_files:
                 logger.info(logfmt("video_ended", gate=self.gate_id, source=self.source))
                 return
-            if not self._is_file:
+            if not self._is_file and not self._stop_event.is_set():
                 logger.warning(logfmt("camera_lost", gate=self.gate_id, retry_s=backoff))
                 self._stop_event.wait(backoff)
                 backoff = min(backoff * 2, self.settings.backoff_max_s)

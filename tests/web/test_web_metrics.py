@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -78,3 +80,15 @@ def test_metrics_show_what_the_processes_recorded(app, db, redis_client, monkeyp
     assert found[("facegate_gate_last_frame_age_seconds", front)] > 1e9
     versions = [value for (name, _labels), value in found.items() if name == "facegate_worker_model_version"]
     assert versions == [7]
+
+
+def test_the_dashboard_and_the_docs_name_only_metrics_that_exist(app, admin_client, repo_root) -> None:
+    body = admin_client.get("/metrics").get_data(as_text=True)
+    exposed = set(re.findall(r"^# HELP (facegate_\w+)", body, flags=re.MULTILINE))
+    assert len(exposed) >= 19
+    for document in ("docs/grafana-dashboard.json", "docs/operations.md"):
+        named = set(re.findall(r"facegate_[a-z_]+[a-z]", (repo_root / document).read_text()))
+        named = {re.sub(r"_(bucket|sum|count)$", "", name) for name in named}
+        assert named - exposed == set(), document
+        if document.endswith(".md"):
+            assert exposed - named == set(), "every metric is documented"
