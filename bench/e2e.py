@@ -344,13 +344,14 @@ def wait_drained(client: redis.Redis, gate_id: int, timeout: float) -> bool:
     return False
 
 
-def warm_up(client: redis.Redis, send: FrameSender, gate_id: int, processes: int, timeout: float = 300.0) -> None:
-    """Send a few empty frames so every worker process has loaded its models before the clock starts."""
-    jpeg = encode_jpeg(background(), 85)
+def warm_up(client: redis.Redis, send: FrameSender, gate_id: int, processes: int, photo: Path) -> None:
+    """Send a few frames showing photo, an hour in the past, so every worker process has loaded every model (the
+    embedders load at the first face) before the clock starts."""
+    jpeg = encode_jpeg(scene_frame(background(), cv2.imread(str(photo)), 0), 85)
     for _ in range(4 * processes):
         seq = take_slot(client, gate_id, 1000)
         send(gate_id, seq, time.time() - 3600, jpeg)
-    if not wait_drained(client, gate_id, timeout):
+    if not wait_drained(client, gate_id, 300):
         raise RuntimeError("the workers did not process the warm-up frames")
 
 
@@ -362,6 +363,7 @@ def run_workers(
     base_url: str,
     video: Path,
     passes: list[Pass],
+    warm_up_photo: Path,
     args: argparse.Namespace,
     logs: Path,
 ) -> dict:
@@ -371,7 +373,7 @@ def run_workers(
     send = celery_sender(env["REDIS_URL"])
     worker = start_worker(env, logs / f"worker-{processes}.log", processes)
     try:
-        warm_up(client, send, gate_id, processes)
+        warm_up(client, send, gate_id, processes, warm_up_photo)
         latest = client.xrevrange(gate_stream_key(gate_id), count=1)
         poller = GatePoller(base_url, gate_id, token, cursor=latest[0][0] if latest else "0").start()
         settings = ReaderSettings(fps=args.fps, max_in_flight=args.in_flight_per_worker * processes)
@@ -415,7 +417,9 @@ def run_bench(args: argparse.Namespace, env: dict[str, str], root: Path) -> tupl
     web, base_url = start_web(env, root / "web.log")
     try:
         runs = [
-            run_workers(int(n), env, gate_id, token, base_url, video, passes, args, root)
+            run_workers(
+                int(n), env, gate_id, token, base_url, video, passes, next(iter(enrolled.values()))[0], args, root
+            )
             for n in args.workers.split(",")
         ]
     finally:
