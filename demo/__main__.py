@@ -8,7 +8,6 @@ clients (mock pins, speech to WAV files) until Ctrl-C.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import signal
@@ -17,17 +16,11 @@ import sys
 import time
 from pathlib import Path
 
-import cv2
 import redis
 from flask_migrate import upgrade
 
 from app import create_app
-from app.gates.connection import get_redis
-from app.gates.in_flight import take_slot
 from app.recognizers import live_classifier, recognizer_from_config
-from bench.e2e import background, scene_frame, wait_drained
-from camera_ingest.__main__ import celery_sender
-from camera_ingest.reader import encode_jpeg
 from demo.casting import cast_photos
 from demo.enrol import DemoSetupError, GateAccess, set_up_site
 from demo.faces import FacesError, choose_faces, faces_dir_from_env, find_faces_folder
@@ -39,11 +32,11 @@ from demo.plan import (
     DemoGate,
     demo_people,
     expected_outcome,
-    gate_slug,
     gate_video,
     plan_gates,
 )
-from demo.processes import REPO_ROOT, Child, matches, say, start_child, stop_children, wait_for_http
+from demo.processes import REPO_ROOT, Child, say, stop_children
+from demo.system import start_system
 
 DEFAULT_ROOT = REPO_ROOT / "instance" / "demo"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/1"
@@ -64,7 +57,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--port", type=int, default=5000, help="the web app's port on 127.0.0.1")
     parser.add_argument("--workers", type=int, default=1, help="worker processes (each loads the models once)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    return args
 
 
 def demo_environment(root: Path, redis_url: str) -> dict[str, str]:
@@ -91,25 +87,6 @@ def check_services(redis_url: str, port: int) -> None:
             sys.exit(f"demo: something already listens on 127.0.0.1:{port}; stop it or use --port")
 
 
-def write_gate_config(path: Path, server_url: str, gate_id: int, token: str, voice: str) -> Path:
-    """A gate client's TOML settings file (mode 0600: it holds the token), as on a Pi, with mock pins."""
-    folder = path.parent
-    values = {
-        "server_url": server_url,
-        "gate_id": gate_id,
-        "token": token,
-        "open_seconds": 3,
-        "cursor_file": str(folder / "cursor.json"),
-    }
-    lines = [f"{key} = {json.dumps(value)}" for key, value in values.items()]
-    lines += ["[pins]", 'factory = "mock"', f"change_log = {json.dumps(str(folder / 'pins.jsonl'))}"]
-    lines += ["[voice]", f"mode = {json.dumps(voice)}", f"wav_dir = {json.dumps(str(folder / 'speech'))}"]
-    folder.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600)
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
 def set_up(args: argparse.Namespace) -> tuple[str, list[DemoGate], list[GateAccess]]:
     """Faces, database, admin, gates, people, model and the gates' videos; the admin password, gates and access."""
     folder = find_faces_folder(args.faces, args.download_lfw, sys.stdin.isatty())
@@ -132,67 +109,7 @@ def set_up(args: argparse.Namespace) -> tuple[str, list[DemoGate], list[GateAcce
     return password, plan_gates(cast, args.root / "videos"), access
 
 
-def warm_up_worker(redis_url: str, gate_id: int, photo: Path, processes: int, timeout: float = 180) -> None:
-    """Have each worker process load every model before the cameras start: send it a frame with photo's face, dated
-    an hour back (one old frame decides nothing), and wait until it is processed."""
-    client, send = get_redis(redis_url), celery_sender(redis_url)
-    jpeg = encode_jpeg(scene_frame(background(), cv2.imread(str(photo)), 0), 85)
-    for _ in range(processes):
-        send(gate_id, take_slot(client, gate_id, 1000), time.time() - 3600, jpeg)
-    if not wait_drained(client, gate_id, timeout):
-        raise RuntimeError(f"the worker did not process a frame within {timeout:.0f} s")
-
-
-def start_system(
-    args: argparse.Namespace, env: dict[str, str], access: list, face_photo: Path, voice: str, children: list[Child]
-) -> None:
-    """Start the web app, a worker, the gate clients and camera_ingest, appending each to children as it starts."""
-    logs = args.root / "logs"
-    problems = matches(" ERROR ", " CRITICAL ", "Traceback", "Error:")
-    say(f"starting the web app on http://127.0.0.1:{args.port}/")
-    web = start_child(
-        "web",
-        ["-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1", "--port", str(args.port), "--with-threads",
-         "--no-reload"],
-        env, logs / "web.log", problems,
-    )  # fmt: skip
-    children.append(web)
-    pool = ["--pool", "solo"] if args.workers == 1 else ["--pool", "prefork", "--concurrency", str(args.workers)]
-    say("starting a Celery worker for all queues")
-    worker = start_child(
-        "worker",
-        ["-m", "celery", "-A", "worker", "worker", *pool, "--loglevel", "INFO"],
-        env, logs / "worker.log", lambda line: " ready." in line or problems(line),
-    )  # fmt: skip
-    children.append(worker)
-    wait_for_http(f"http://127.0.0.1:{args.port}/healthz", web, timeout=90)
-    for gate in access:
-        config = write_gate_config(
-            args.root / "gates" / gate_slug(gate.name) / "gate.toml",
-            f"http://127.0.0.1:{args.port}", gate.gate_id, gate.token, voice,
-        )  # fmt: skip
-        say(f"starting the gate client of {gate.name} (mock pins, voice: {voice})")
-        children.append(
-            start_child(gate.name, ["-m", "gate_client", "--config", str(config)], env,
-                        logs / f"gate-{gate_slug(gate.name)}.log", not_espeak_chatter)
-        )  # fmt: skip
-    say("the worker is loading the recognition models (a few seconds; it needs them for the first frame)")
-    started = time.monotonic()
-    warm_up_worker(env["REDIS_URL"], access[0].gate_id, face_photo, args.workers)
-    say(f"the worker is ready ({time.monotonic() - started:.0f} s)")
-    say("starting camera_ingest (reads each gate's video in a loop, frames to the worker)")
-    children.append(
-        start_child("camera_ingest", ["-m", "camera_ingest", "--loop", "--reload-s", "5"], env,
-                    logs / "camera_ingest.log", problems)
-    )  # fmt: skip
-
-
-def not_espeak_chatter(line: str) -> bool:
-    """Echo filter for the gate clients: everything but the speech engine's own 'Audio saved to' lines."""
-    return not line.startswith("Audio saved to")
-
-
-def print_banner(args: argparse.Namespace, password: str, gates: list, setup_s: float) -> None:
+def print_banner(args: argparse.Namespace, password: str, gates: list[DemoGate], setup_s: float) -> None:
     """What runs, where to look and what to expect."""
     base = f"http://127.0.0.1:{args.port}"
     lines = [
@@ -231,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
         if voice == "off":
             say("espeak-ng is not installed (`make speech`): the gate clients will not render speech")
         stranger = next(p.photo for p in gates[0].passes if p.staff_id is None)
-        start_system(args, {**os.environ, **env}, access, stranger, voice, children)
+        start_system(args.root, args.port, args.workers, {**os.environ, **env}, access, stranger, voice, children)
         print_banner(args, password, gates, time.monotonic() - started)
         while all(child.alive() for child in children):
             time.sleep(0.5)

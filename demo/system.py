@@ -1,0 +1,99 @@
+"""The processes the demo runs: the web app, a worker (warmed up), a gate client per gate and camera_ingest."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import cv2
+
+from app.gates.connection import get_redis
+from app.gates.in_flight import take_slot
+from bench.e2e import background, scene_frame, wait_drained
+from camera_ingest.__main__ import celery_sender
+from camera_ingest.reader import encode_jpeg
+from demo.enrol import GateAccess
+from demo.plan import gate_slug
+from demo.processes import Child, matches, say, start_child, wait_for_http
+
+
+def write_gate_config(path: Path, server_url: str, gate_id: int, token: str, voice: str) -> Path:
+    """A gate client's TOML settings file (mode 0600: it holds the token), as on a Pi, with mock pins."""
+    folder = path.parent
+    values = {
+        "server_url": server_url,
+        "gate_id": gate_id,
+        "token": token,
+        "open_seconds": 3,
+        "cursor_file": str(folder / "cursor.json"),
+    }
+    lines = [f"{key} = {json.dumps(value)}" for key, value in values.items()]
+    lines += ["[pins]", 'factory = "mock"', f"change_log = {json.dumps(str(folder / 'pins.jsonl'))}"]
+    lines += ["[voice]", f"mode = {json.dumps(voice)}", f"wav_dir = {json.dumps(str(folder / 'speech'))}"]
+    folder.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def warm_up_worker(redis_url: str, gate_id: int, photo: Path, processes: int, timeout: float = 180) -> None:
+    """Have each worker process load every model before the cameras start: send it a frame with photo's face, dated
+    an hour back (one old frame decides nothing), and wait until it is processed."""
+    client, send = get_redis(redis_url), celery_sender(redis_url)
+    jpeg = encode_jpeg(scene_frame(background(), cv2.imread(str(photo)), 0), 85)
+    for _ in range(processes):
+        send(gate_id, take_slot(client, gate_id, 1000), time.time() - 3600, jpeg)
+    if not wait_drained(client, gate_id, timeout):
+        raise RuntimeError(f"the worker did not process a frame within {timeout:.0f} s")
+
+
+def start_system(
+    root: Path, port: int, workers: int, env: dict[str, str], access: list[GateAccess], face_photo: Path, voice: str,
+    children: list[Child],
+) -> None:  # fmt: skip
+    """Start the web app on port, `workers` worker processes, the gate clients and camera_ingest, with logs and gate
+    settings under root, appending each process to children as it starts (so that all of them can be stopped)."""
+    logs = root / "logs"
+    problems = matches(" ERROR ", " CRITICAL ", "Traceback", "Error:")
+    say(f"starting the web app on http://127.0.0.1:{port}/")
+    web = start_child(
+        "web",
+        ["-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1", "--port", str(port), "--with-threads",
+         "--no-reload"],
+        env, logs / "web.log", problems,
+    )  # fmt: skip
+    children.append(web)
+    pool = ["--pool", "solo"] if workers == 1 else ["--pool", "prefork", "--concurrency", str(workers)]
+    say("starting a Celery worker for all queues")
+    worker = start_child(
+        "worker",
+        ["-m", "celery", "-A", "worker", "worker", *pool, "--loglevel", "INFO"],
+        env, logs / "worker.log", lambda line: " ready." in line or problems(line),
+    )  # fmt: skip
+    children.append(worker)
+    wait_for_http(f"http://127.0.0.1:{port}/healthz", web, timeout=90)
+    for gate in access:
+        config = write_gate_config(
+            root / "gates" / gate_slug(gate.name) / "gate.toml",
+            f"http://127.0.0.1:{port}", gate.gate_id, gate.token, voice,
+        )  # fmt: skip
+        say(f"starting the gate client of {gate.name} (mock pins, voice: {voice})")
+        children.append(
+            start_child(gate.name, ["-m", "gate_client", "--config", str(config)], env,
+                        logs / f"gate-{gate_slug(gate.name)}.log", not_espeak_chatter)
+        )  # fmt: skip
+    say("the worker is loading the recognition models (a few seconds; it needs them for the first frame)")
+    started = time.monotonic()
+    warm_up_worker(env["REDIS_URL"], access[0].gate_id, face_photo, workers)
+    say(f"the worker is ready ({time.monotonic() - started:.0f} s)")
+    say("starting camera_ingest (reads each gate's video in a loop, frames to the worker)")
+    children.append(
+        start_child("camera_ingest", ["-m", "camera_ingest", "--loop", "--reload-s", "5"], env,
+                    logs / "camera_ingest.log", problems)
+    )  # fmt: skip
+
+
+def not_espeak_chatter(line: str) -> bool:
+    """Echo filter for the gate clients: everything but the speech engine's own 'Audio saved to' lines."""
+    return not line.startswith("Audio saved to")
