@@ -6,13 +6,9 @@ import json
 import time
 from pathlib import Path
 
-import cv2
-
 from app.gates.connection import get_redis
-from app.gates.in_flight import take_slot
-from bench.e2e import background, scene_frame, wait_drained
+from bench.e2e import warm_up
 from camera_ingest.__main__ import celery_sender
-from camera_ingest.reader import encode_jpeg
 from demo.enrol import GateAccess
 from demo.plan import gate_slug
 from demo.processes import Child, matches, say, start_child, wait_for_http
@@ -35,17 +31,6 @@ def write_gate_config(path: Path, server_url: str, gate_id: int, token: str, voi
     path.touch(mode=0o600)
     path.write_text("\n".join(lines) + "\n")
     return path
-
-
-def warm_up_worker(redis_url: str, gate_id: int, photo: Path, processes: int, timeout: float = 180) -> None:
-    """Have each worker process load every model before the cameras start: send it a frame with photo's face, dated
-    an hour back (one old frame decides nothing), and wait until it is processed."""
-    client, send = get_redis(redis_url), celery_sender(redis_url)
-    jpeg = encode_jpeg(scene_frame(background(), cv2.imread(str(photo)), 0), 85)
-    for _ in range(processes):
-        send(gate_id, take_slot(client, gate_id, 1000), time.time() - 3600, jpeg)
-    if not wait_drained(client, gate_id, timeout):
-        raise RuntimeError(f"the worker did not process a frame within {timeout:.0f} s")
 
 
 def start_system(
@@ -85,7 +70,8 @@ def start_system(
         )  # fmt: skip
     say("the worker is loading the recognition models (a few seconds; it needs them for the first frame)")
     started = time.monotonic()
-    warm_up_worker(env["REDIS_URL"], access[0].gate_id, face_photo, workers)
+    redis_url = env["REDIS_URL"]
+    warm_up(get_redis(redis_url), celery_sender(redis_url), access[0].gate_id, workers, face_photo)
     say(f"the worker is ready ({time.monotonic() - started:.0f} s)")
     say("starting camera_ingest (reads each gate's video in a loop, frames to the worker)")
     children.append(
