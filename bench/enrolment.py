@@ -46,8 +46,14 @@ def time_preprocessing(faces_dir: Path, repeats: int) -> dict:
     person = sorted((faces_dir / "people").iterdir())[0]
     frames = capture_like_frames(sorted(person.glob("*.jpg")), SHOTS)
     with tempfile.TemporaryDirectory() as scratch:
-        os.environ.update({"FACEGATE_INSTANCE_DIR": scratch, "FACEGATE_DATA_DIR": f"{scratch}/dataset",
-                           "DATABASE_URL": f"sqlite:///{scratch}/bench.db", "SECRET_KEY": "bench"})
+        os.environ.update(
+            {
+                "FACEGATE_INSTANCE_DIR": scratch,
+                "FACEGATE_DATA_DIR": f"{scratch}/dataset",
+                "DATABASE_URL": f"sqlite:///{scratch}/bench.db",
+                "SECRET_KEY": "bench",
+            }
+        )
         flask_app = create_app()
         with flask_app.app_context():
             db.create_all()
@@ -66,8 +72,13 @@ def time_preprocessing(faces_dir: Path, repeats: int) -> dict:
                 started = time.perf_counter()
                 accepted, _ = preprocess_staff(staff, data_root(), recognizer)
                 seconds.append(time.perf_counter() - started)
-    return {"photos": SHOTS, "accepted": accepted, "median_s": round(statistics.median(seconds), 2),
-            "runs_s": [round(s, 2) for s in seconds], "second_embedder": recognizer.second}
+    return {
+        "photos": SHOTS,
+        "accepted": accepted,
+        "median_s": round(statistics.median(seconds), 2),
+        "runs_s": [round(s, 2) for s in seconds],
+        "second_embedder": recognizer.second,
+    }
 
 
 def synthetic_embeddings(people: int, per_person: int, dims: tuple[int, ...], seed: int = 0) -> tuple:
@@ -95,8 +106,12 @@ def time_training(people: int, repeats: int) -> dict:
             arrays, meta = classifier_to_arrays(train_classifier(primary, labels, second))
             save_model(Path(model_dir), arrays, meta)
             seconds.append(time.perf_counter() - started)
-    return {"people": people, "images": len(labels), "median_s": round(statistics.median(seconds), 2),
-            "runs_s": [round(s, 2) for s in seconds]}
+    return {
+        "people": people,
+        "images": len(labels),
+        "median_s": round(statistics.median(seconds), 2),
+        "runs_s": [round(s, 2) for s in seconds],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,8 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     pre = result["preprocess_50"]
     print(f"enrolment benchmark on {result['machine']} (medians of {args.repeats} runs)")
     print(f"{'step':52s} {'median s':>9s}  runs")
-    print(f"{'preprocess 50 photos of one person (' + str(pre['accepted']) + ' accepted)':52s} "
-          f"{pre['median_s']:9.2f}  {pre['runs_s']}")
+    print(
+        f"{'preprocess 50 photos of one person (' + str(pre['accepted']) + ' accepted)':52s} "
+        f"{pre['median_s']:9.2f}  {pre['runs_s']}"
+    )
     for row in result["train_add_one"]:
         label = f"train: add 1 person (20 photos) to {row['people']} people"
         print(f"{label:52s} {row['median_s']:9.2f}  {row['runs_s']}")
