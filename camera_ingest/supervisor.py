@@ -62,5 +62,8 @@ class Supervisor:
                 # The database is restarting: keep the readers we have and try again later.
                 logger.exception("reading the gates failed; keeping the current readers")
             stop.wait(reload_s)
+        # Ask every reader first, so they finish their current frame together rather than one after another.
+        for reader in self.readers.values():
+            reader.stop()
         for gate_id in list(self.readers):
             self._retire(gate_id)
