@@ -82,7 +82,7 @@ def test_the_recognize_task_counts_the_frame_its_stages_and_the_worker(app, db, 
     stages = read_histogram(rds, "recognition_stage_seconds")
     assert sorted(stages) == [("align",), ("classify",), ("detect",), ("embed",)]
     assert all(buckets[-1] == ("+Inf", 2.0) for buckets, _sum in stages.values())
-    (age_buckets, age_sum), = read_histogram(rds, "frame_age_seconds").values()
+    ((age_buckets, age_sum),) = read_histogram(rds, "frame_age_seconds").values()
     assert age_buckets[-1] == ("+Inf", 2.0) and age_sum >= 1.0
     assert read_stamps(rds, LAST_FRAME_KEY)[str(gate.id)][0] == pytest.approx(captured, abs=0.01)
     # No model published yet: the worker is seen, with no version.
