@@ -86,6 +86,13 @@ def scene_frame(backdrop: np.ndarray, photo_bgr: np.ndarray | None, index: int) 
     return frame
 
 
+def one_face(recognizer: Recognizer, photo: Path) -> bool:
+    """Whether the photo, as the gate's camera shows it, holds exactly one face good enough to vote."""
+    frame = scene_frame(background(), cv2.imread(str(photo)), 0)
+    faces = recognizer.analyse(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+    return len(faces) == 1 and faces[0].rejection is None
+
+
 def write_scene(path: Path, passes: list[Pass], total_s: float, fps: float) -> Path:
     """Write the video: background throughout, each pass's photo on screen from its start_s to end_s."""
     backdrop = background()

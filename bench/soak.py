@@ -43,7 +43,6 @@ from app.gates.connection import get_redis
 from app.gates.decide import pending_key
 from app.models import Gate, Log, Staff
 from app.observability.metrics import LAST_FRAME_KEY, read_counter
-from app.recognition.pipeline import Recognizer
 from app.recognizers import recognizer_from_config
 from bench.e2e import (
     REPO_ROOT,
@@ -52,6 +51,7 @@ from bench.e2e import (
     background,
     enroll_people,
     free_port,
+    one_face,
     percentile,
     pick_people,
     plan_passes,
@@ -248,13 +248,6 @@ class Site:
             self.ingest.stop()
             return self.ingest.start()
         raise ValueError(f"unknown fault {fault!r}")
-
-
-def one_face(recognizer: Recognizer, photo: Path) -> bool:
-    """Whether the photo, as the gate's camera shows it, holds exactly one face good enough to vote."""
-    frame = scene_frame(background(), cv2.imread(str(photo)), 0)
-    faces = recognizer.analyse(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
-    return len(faces) == 1 and faces[0].rejection is None
 
 
 def set_up_site(args: argparse.Namespace, root: Path, env: dict[str, str]) -> tuple[list[int], dict, dict]:

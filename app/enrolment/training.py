@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from app.enrolment.preprocess import embed_face_image
 from app.extensions import db
+from app.gates.connection import get_redis
 from app.models import FaceImage, ModelVersion, Staff
 from app.recognition.classify import classifier_to_arrays, train_classifier
 from app.recognition.pipeline import Recognizer, split_vector
@@ -97,4 +98,4 @@ def train_model(
 
 def training_lock(redis_url: str, timeout_s: int = 3600) -> redis.lock.Lock:
     """The lock that lets one training run at a time across all workers (later requests wait their turn)."""
-    return redis.Redis.from_url(redis_url).lock(TRAIN_LOCK, timeout=timeout_s, blocking=True)
+    return get_redis(redis_url).lock(TRAIN_LOCK, timeout=timeout_s, blocking=True)

@@ -69,8 +69,7 @@ def trained_model(app, faces_dir: Path, tmp_path_factory: pytest.TempPathFactory
     background would rightly make a decision of its own).
     """
     from app.recognizers import recognizer_from_config
-    from bench.e2e import enroll_people, pick_people
-    from bench.soak import one_face
+    from bench.e2e import enroll_people, one_face, pick_people
 
     recognizer = recognizer_from_config(app.config)
     enrolled, held_out = pick_people(faces_dir, count=2, enroll=8)
