@@ -70,6 +70,7 @@ LISTINGS = {
     ),
     "staff ID": ("flt0_0=A001", lambda r: r.staff.staff_id == "A001", lambda r: (r.timestamp, r.id), True),
     "last name": ("flt0_1=aker", lambda r: r.staff.last_name == "Baker", lambda r: (r.timestamp, r.id), True),
+    "last names of both": ("flt0_1=er", lambda r: True, lambda r: (r.timestamp, r.id), True),
     "gate": ("flt0_2=Side", lambda r: r.gate.name == "Side", lambda r: (r.timestamp, r.id), True),
     "local dates, oldest first": (
         "flt0_3=2024-05-07+to+2024-05-08&sort=0",
