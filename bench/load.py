@@ -4,7 +4,8 @@
 the MariaDB at --mysql-url (dropped afterwards) and uses a Redis database it may flush, fills the log with --rows
 rows, starts the web app (threaded server, as bench.e2e does), and measures:
 
-1. the admin log page (`/admin/logs/`, first page, a deep page, a filter on one gate) with nothing else running;
+1. the admin log pages (`/admin/logs/`: the newest, half way down the log, the oldest, one person's newest and
+   oldest, a gate name matching every gate, the oldest by direction) with nothing else running;
 2. the same pages while --clients gate clients long-poll their own gates and events are published to random gates
    (delivery latency from publish to the client, poll errors).
 
@@ -14,6 +15,7 @@ Everything is bounded: --rows rows, --clients threads for --duration-s seconds, 
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import os
 import random
@@ -25,6 +27,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urljoin
 
 import redis
 import requests
@@ -33,6 +36,7 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.accounts import create_admin, create_gate, create_staff
+from app.admin.logs import SORT_KEYS, cursor_text
 from app.gates.connection import get_redis
 from app.gates.stream import Event, publish_event
 from app.models import Log
@@ -41,6 +45,7 @@ from bench.e2e import REPO_ROOT, drop_scratch, percentile, scratch_environment, 
 ADMIN_PASSWORD = "load-admin-password"
 INSERT_CHUNK = 20_000
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+PAGE_LINK = re.compile(r'<a class="page-link" href="([^"]+)">([^<]+)</a>')
 
 
 def fill_site(args: argparse.Namespace) -> tuple[list[tuple[int, str]], float]:
@@ -89,6 +94,42 @@ def admin_session(base_url: str) -> requests.Session:
     if response.status_code != 302:
         raise RuntimeError(f"admin sign-in failed: {response.status_code}")
     return session
+
+
+def pager_link(session: requests.Session, url: str, label: str) -> str:
+    """The absolute URL of the log list pager link labelled label on the page at url."""
+    links = {name: html.unescape(href) for href, name in PAGE_LINK.findall(session.get(url, timeout=60).text)}
+    return urljoin(url, links[label])
+
+
+def half_way_row() -> tuple[datetime, int]:
+    """The (timestamp, id) of the row half way down the log, newest first (read once, untimed)."""
+    from app.extensions import db
+
+    flask_app = create_app()
+    with flask_app.app_context():
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(Log))
+        order = (Log.timestamp.desc(), Log.id.desc())
+        row = db.session.execute(sa.select(Log.timestamp, Log.id).order_by(*order).offset(count // 2).limit(1)).one()
+        db.engine.dispose()
+    return row.timestamp, row.id
+
+
+def log_page_urls(session: requests.Session, base_url: str) -> dict[str, str]:
+    """The admin log pages to time; the deep ones are reached the way an admin would, by the pager's cursors."""
+    newest = f"{base_url}/admin/logs/"
+    oldest = pager_link(session, newest, "Last »")
+    listing = oldest.rsplit("before=", 1)[1]
+    person = f"{newest}?flt0_0=L0007"
+    return {
+        "newest": newest,
+        "half way": f"{newest}?after={cursor_text(listing, SORT_KEYS['timestamp'], half_way_row())}",
+        "oldest": oldest,
+        "person newest": person,
+        "person oldest": pager_link(session, person, "Last »"),
+        "every gate": f"{newest}?flt0_2=Load",
+        "in/out oldest": pager_link(session, f"{newest}?sort=3&desc=1", "Last »"),
+    }
 
 
 def page_latencies(session: requests.Session, urls: dict[str, str], count: int) -> dict[str, dict]:
@@ -175,12 +216,7 @@ def run_load(args: argparse.Namespace, env: dict[str, str], root: Path) -> dict:
     web, base_url = start_web(env, root / "web.log")
     try:
         session = admin_session(base_url)
-        urls = {
-            "logs page 1": f"{base_url}/admin/logs/",
-            "logs page 500": f"{base_url}/admin/logs/?page=500",
-            "logs one person": f"{base_url}/admin/logs/?flt0_0=L0007",
-        }
-        session.get(urls["logs page 1"], timeout=60)  # warm the connection pool and templates
+        urls = log_page_urls(session, base_url)  # also warms the connection pool and templates
         alone = page_latencies(session, urls, args.page_requests)
         clients = PollingClients(base_url, gates, args.wait_s)
         clients.start()
@@ -219,7 +255,7 @@ def run_load(args: argparse.Namespace, env: dict[str, str], root: Path) -> dict:
 def print_table(result: dict) -> None:
     """The page timings, then the polling figures."""
     print(f"rows={result['rows']} (filled in {result['fill_s']} s), gate clients={result['clients']}")
-    print("page            | phase      | p50 ms | p95 ms | max ms | errors")
+    print("log page        | phase      | p50 ms | p95 ms | max ms | errors")
     for phase in ("pages_alone", "pages_under_load"):
         for name, row in result[phase].items():
             print(
@@ -248,8 +284,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13", help="a Redis database the bench may flush")
     args = parser.parse_args(argv)
-    if not (1 <= args.clients <= 1000 and 0 <= args.rows <= 5_000_000 and 0 < args.duration_s <= 600):
-        parser.error("need 1-1000 clients, 0-5,000,000 rows and a duration of at most 600 s")
+    if not (1 <= args.clients <= 1000 and 10_000 <= args.rows <= 5_000_000 and 0 < args.duration_s <= 600):
+        parser.error("need 1-1000 clients, 10,000-5,000,000 rows and a duration of at most 600 s")
+    if args.staff < 8:
+        parser.error("need at least 8 staff (the person pages filter on L0007)")
     return args
 
 
