@@ -1,23 +1,39 @@
 """Open-set identification: an SVM proposes a person, embedding distance to that person confirms or rejects.
 
-FaceNet decides alone when it is sure: it accepts above the highest leave-one-out impostor score and rejects
-below the `unsure_quantile` of them. In between, a second embedder (dlib's ResNet, if configured) must
-confirm the same person above its own impostor threshold; without one, FaceNet's threshold at target_far
-decides. See calibrate.py for how the impostor scores are made from enrolled images only.
+FaceNet decides alone when it is clear: it accepts above `sure` (its impostor scores' Gumbel fit at SURE_FAR)
+and rejects below `unsure` (the `unsure_quantile` of its impostor scores). In between, a second embedder
+(dlib's ResNet, if configured) is run on that face, and the two networks' cosines to the candidate, each
+turned into a z-score against its own impostor scores, are averaged with a weight; the face is accepted when
+the fused score reaches its threshold (the fused impostor scores' Gumbel fit at target_far). Weight and
+thresholds come from the enrolled images only (see calibrate.py). Without a second opinion, FaceNet's own
+impostor quantile at target_far (`primary`) decides.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from app.recognition.calibrate import class_centroids, impostor_threshold, leave_one_out_scores
+from app.recognition.calibrate import (
+    class_centroids,
+    genuine_and_impostor,
+    gumbel_threshold,
+    impostor_threshold,
+    leave_one_out_matrix,
+)
 from app.recognition.svm import LinearModel, train_svm
 
 TARGET_FAR = 0.01
-UNSURE_QUANTILE = 0.3
+SURE_FAR = 0.001
+UNSURE_QUANTILE = 0.5
+FUSION_WEIGHTS = tuple(np.round(np.linspace(0.0, 1.0, 11), 2))
+MODEL_FORMAT = 2
+
+
+class ModelFormatError(ValueError):
+    """A stored model written by another version of this code (retrain to rebuild it from cached embeddings)."""
 
 
 @dataclass(frozen=True)
@@ -32,13 +48,31 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class Fusion:
+    """How a FaceNet cosine and a second-embedder cosine become one score, and the threshold on it."""
+
+    weight: float
+    mean: float
+    std: float
+    second_mean: float
+    second_std: float
+    threshold: float
+
+    def score(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """The weighted mean of both cosines' z-scores against their leave-one-out impostor scores."""
+        return (1 - self.weight) * (first - self.mean) / self.std + self.weight * (
+            second - self.second_mean
+        ) / self.second_std
+
+
+@dataclass(frozen=True)
 class Thresholds:
-    """Cosine-similarity thresholds: sure (accept), unsure (below: reject), primary and second-opinion."""
+    """FaceNet cosines: sure (accept alone), unsure (below: reject alone), primary; and the fused rule, if any."""
 
     sure: float
     unsure: float
     primary: float
-    second: float | None
+    fusion: Fusion | None
 
 
 @dataclass(frozen=True)
@@ -66,10 +100,11 @@ class FaceClassifier:
         t = self.thresholds
         unsure = np.flatnonzero((scores < t.sure) & (scores >= t.unsure))
         second: dict[int, float] = {}
-        if len(unsure) and second_opinion is not None and self.second_centroids is not None:
-            vectors = second_opinion(unsure)
-            values = np.einsum("nd,nd->n", vectors, self.second_centroids[index[unsure]])
+        fused: dict[int, float] = {}
+        if len(unsure) and second_opinion is not None and self.second_centroids is not None and t.fusion:
+            values = np.einsum("nd,nd->n", second_opinion(unsure), self.second_centroids[index[unsure]])
             second = dict(zip(unsure.tolist(), values.tolist(), strict=True))
+            fused = dict(zip(unsure.tolist(), t.fusion.score(scores[unsure], values).tolist(), strict=True))
         decisions = []
         for i, (k, score) in enumerate(zip(index, scores, strict=True)):
             candidate = str(self.classes[k])
@@ -77,14 +112,42 @@ class FaceClassifier:
                 accepted, reason = True, "facenet sure"
             elif score < t.unsure:
                 accepted, reason = False, "facenet distance too large"
-            elif i in second and t.second is not None:
-                accepted = second[i] >= t.second
+            elif i in fused:
+                accepted = fused[i] >= t.fusion.threshold
                 reason = "confirmed by second embedder" if accepted else "second embedder disagrees"
             else:
                 accepted = score >= t.primary
                 reason = "facenet threshold" if accepted else "facenet distance too large"
             decisions.append(Decision(candidate if accepted else None, candidate, float(score), second.get(i), reason))
         return decisions
+
+
+def calibrate_fusion(
+    first: np.ndarray, second: np.ndarray, labels: np.ndarray, classes: np.ndarray, target_far: float = TARGET_FAR
+) -> Fusion:
+    """The fused rule from two leave-one-out matrices: the weight that accepts most genuine scores at target_far.
+
+    The threshold for each weight is the fused impostor scores' Gumbel fit at target_far; among equally good
+    weights the middle one is taken.
+    """
+    _, impostor = genuine_and_impostor(first, labels, classes)
+    _, second_impostor = genuine_and_impostor(second, labels, classes)
+    stats = dict(
+        mean=float(impostor.mean()),
+        std=max(float(impostor.std()), 1e-6),
+        second_mean=float(second_impostor.mean()),
+        second_std=max(float(second_impostor.std()), 1e-6),
+    )
+    candidates = []
+    for weight in FUSION_WEIGHTS:
+        rule = Fusion(weight=float(weight), threshold=0.0, **stats)
+        genuine, fused_impostor = genuine_and_impostor(rule.score(first, second), labels, classes)
+        threshold = gumbel_threshold(fused_impostor, target_far)
+        accepted = float(np.mean(genuine >= threshold)) if len(genuine) else 0.0
+        candidates.append((accepted, Fusion(weight=float(weight), threshold=threshold, **stats)))
+    best = max(accepted for accepted, _ in candidates)
+    tied = [rule for accepted, rule in candidates if accepted == best]
+    return tied[len(tied) // 2]
 
 
 def calibrate(
@@ -94,18 +157,18 @@ def calibrate(
     target_far: float = TARGET_FAR,
     unsure_quantile: float = UNSURE_QUANTILE,
 ) -> Thresholds:
-    """Thresholds from the leave-one-out impostor scores of the enrolled embeddings (see calibrate.py)."""
+    """Thresholds from the leave-one-out scores of the enrolled embeddings (see calibrate.py)."""
     classes = np.unique(labels)
-    _, impostor = leave_one_out_scores(embeddings, labels, classes)
-    second_threshold = None
+    matrix = leave_one_out_matrix(embeddings, labels, classes)
+    _, impostor = genuine_and_impostor(matrix, labels, classes)
+    fusion = None
     if second is not None:
-        _, second_impostor = leave_one_out_scores(second, labels, classes)
-        second_threshold = impostor_threshold(second_impostor, target_far)
+        fusion = calibrate_fusion(matrix, leave_one_out_matrix(second, labels, classes), labels, classes, target_far)
     return Thresholds(
-        sure=impostor_threshold(impostor, 0.0),
+        sure=max(gumbel_threshold(impostor, SURE_FAR), impostor_threshold(impostor, 0.0)),
         unsure=impostor_threshold(impostor, unsure_quantile),
         primary=impostor_threshold(impostor, target_far),
-        second=second_threshold,
+        fusion=fusion,
     )
 
 
@@ -135,10 +198,18 @@ def classifier_to_arrays(model: FaceClassifier) -> tuple[dict[str, np.ndarray], 
     }
     if model.second_centroids is not None:
         arrays["second_centroids"] = model.second_centroids
-    return arrays, {"thresholds": vars(model.thresholds)}
+    return arrays, {"format": MODEL_FORMAT, "thresholds": asdict(model.thresholds)}
 
 
 def classifier_from_arrays(arrays: dict[str, np.ndarray], meta: dict) -> FaceClassifier:
-    """Rebuild a classifier written by classifier_to_arrays."""
+    """Rebuild a classifier written by classifier_to_arrays (ModelFormatError for another version's file)."""
+    if meta.get("format") != MODEL_FORMAT:
+        raise ModelFormatError(
+            f"model file format {meta.get('format', 1)} is not the format {MODEL_FORMAT} this version reads; "
+            "run `flask faces train` to rebuild the model from the cached embeddings"
+        )
+    fields = dict(meta["thresholds"])
+    fusion = Fusion(**fields.pop("fusion")) if fields.get("fusion") else None
     svm = LinearModel(arrays["classes"].astype(str), arrays["coef"], arrays["intercept"])
-    return FaceClassifier(svm, arrays["centroids"], arrays.get("second_centroids"), Thresholds(**meta["thresholds"]))
+    thresholds = Thresholds(**{**fields, "fusion": fusion})
+    return FaceClassifier(svm, arrays["centroids"], arrays.get("second_centroids"), thresholds)

@@ -56,7 +56,7 @@ def evaluate(
         arrays, meta = classifier_to_arrays(model)
         model = classifier_from_arrays(*load_model(Path(store), save_model(Path(store), arrays, meta)))
 
-    correct = false_rejects = stranger_accepts = n_probe = n_stranger = 0
+    correct = false_rejects = stranger_accepts = n_probe = n_stranger = second_opinions = 0
     totals: list[float] = []
     for path, truth in probes:
         try:
@@ -70,6 +70,8 @@ def evaluate(
         decision = results[0].decision if results else None
         if decision is None:
             no_face += 1
+        elif decision.second_score is not None:
+            second_opinions += 1
         label = decision.label if decision else None
         if truth is None:
             n_stranger += 1
@@ -90,6 +92,8 @@ def evaluate(
         "stranger_false_accept_rate": round(stranger_accepts / max(n_stranger, 1), 4),
         "train_seconds": round(train_seconds, 3),
         "ms_per_image": round(float(np.median(totals)), 1) if totals else None,
+        "ms_per_image_p90": round(float(np.percentile(totals, 90)), 1) if totals else None,
+        "second_opinion_rate": round(second_opinions / max(len(totals), 1), 3),
         "detector": recognizer.detector,
         "embedder": recognizer.embedder,
         "second_embedder": recognizer.second,
@@ -129,11 +133,17 @@ def read_pairs(pairs_file: Path, image_root: Path) -> list[tuple[int, bool, Path
     return pairs
 
 
-def best_threshold(scores: np.ndarray, same: np.ndarray) -> float:
-    """The similarity threshold with the highest accuracy on these pairs."""
-    candidates = np.unique(scores)
-    accuracy = [np.mean((scores >= t) == same) for t in candidates]
-    return float(candidates[int(np.argmax(accuracy))])
+def best_threshold(scores: np.ndarray, same: np.ndarray) -> tuple[float, float]:
+    """The similarity threshold with the highest accuracy on these pairs, and that accuracy.
+
+    Candidates lie halfway between neighbouring scores (the widest margin to both); among equally accurate
+    ones the middle is taken.
+    """
+    values = np.unique(scores)
+    candidates = np.concatenate([[values[0] - 1e-6], (values[1:] + values[:-1]) / 2, [values[-1] + 1e-6]])
+    accuracy = np.array([np.mean((scores >= t) == same) for t in candidates])
+    best = np.flatnonzero(accuracy == accuracy.max())
+    return float(candidates[best[len(best) // 2]]), float(accuracy.max())
 
 
 def fold_accuracies(folds: np.ndarray, same: np.ndarray, scores: np.ndarray) -> list[float]:
@@ -141,7 +151,7 @@ def fold_accuracies(folds: np.ndarray, same: np.ndarray, scores: np.ndarray) -> 
     accuracies = []
     for fold in np.unique(folds):
         test = folds == fold
-        threshold = best_threshold(scores[~test], same[~test]) if (~test).any() else 0.5
+        threshold = best_threshold(scores[~test], same[~test])[0] if (~test).any() else 0.5
         accuracies.append(float(np.mean((scores[test] >= threshold) == same[test])))
     return accuracies
 
@@ -150,18 +160,20 @@ FUSION_WEIGHTS = np.linspace(0.0, 1.0, 11)
 
 
 def fused_fold_accuracies(folds: np.ndarray, same: np.ndarray, first: np.ndarray, second: np.ndarray) -> list[float]:
-    """LFW protocol for the score (1 - w) * first + w * second: w and the threshold are chosen on the other folds."""
+    """LFW protocol for the score (1 - w) * first + w * second: w and the threshold are chosen on the other folds.
+
+    Among equally accurate weights the middle one is taken.
+    """
     accuracies = []
     for fold in np.unique(folds):
         test, train = folds == fold, folds != fold
-        best = (-1.0, 0.0, 0.5)
+        choices = []
         for weight in FUSION_WEIGHTS:
-            fused = (1 - weight) * first[train] + weight * second[train]
-            threshold = best_threshold(fused, same[train])
-            accuracy = float(np.mean((fused >= threshold) == same[train]))
-            if accuracy > best[0]:
-                best = (accuracy, weight, threshold)
-        _, weight, threshold = best
+            threshold, accuracy = best_threshold((1 - weight) * first[train] + weight * second[train], same[train])
+            choices.append((accuracy, weight, threshold))
+        top = max(accuracy for accuracy, _, _ in choices)
+        tied = [(weight, threshold) for accuracy, weight, threshold in choices if accuracy == top]
+        weight, threshold = tied[len(tied) // 2]
         fused = (1 - weight) * first[test] + weight * second[test]
         accuracies.append(float(np.mean((fused >= threshold) == same[test])))
     return accuracies
