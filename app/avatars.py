@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import io
 import secrets
-import warnings
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from app.recognition.images import MAX_PIXELS, ImageError, open_image
 
 # Formats Pillow must recognise from the bytes themselves (the file name and the browser's claim are ignored).
-ACCEPTED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "GIF": "GIF", "WEBP": "WebP"}
-# Refuse decompression bombs before decoding: a 5 MB PNG can claim gigapixels.
-MAX_PIXELS = 40_000_000
+ACCEPTED_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
 # Stored avatars are at most this many pixels on a side.
 AVATAR_SIDE = 512
 AVATAR_FOLDER = "avatars"
@@ -35,24 +32,9 @@ def reencode_avatar(data: bytes, max_bytes: int) -> bytes:
     if len(data) > max_bytes:
         raise AvatarError(f"The file is too large: at most {max_bytes // 1024} KB.")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                if image.format not in ACCEPTED_FORMATS:
-                    raise AvatarError("Only JPEG, PNG, GIF or WebP images are accepted.")
-                width, height = image.size
-                if width * height > MAX_PIXELS:
-                    raise AvatarError("The image has too many pixels.")
-                image.load()
-                picture = ImageOps.exif_transpose(image).convert("RGB")
-    except AvatarError:
-        raise
-    except UnidentifiedImageError as exc:
-        raise AvatarError("The file is not a JPEG, PNG, GIF or WebP image.") from exc
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise AvatarError("The image has too many pixels.") from exc
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise AvatarError("The image is damaged and cannot be read.") from exc
+        picture = open_image(data, MAX_PIXELS, formats=ACCEPTED_FORMATS).convert("RGB")
+    except ImageError as exc:
+        raise AvatarError(f"The picture cannot be used: {exc}.") from None
     picture.thumbnail((AVATAR_SIDE, AVATAR_SIDE))
     out = io.BytesIO()
     picture.save(out, "JPEG", quality=88)

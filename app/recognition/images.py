@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,27 +18,32 @@ class ImageError(ValueError):
     """An input that cannot be used as a photo; str(error) says why."""
 
 
-def decode_image(data: bytes, max_pixels: int = MAX_PIXELS) -> np.ndarray:
-    """Decode encoded image bytes into an H x W x 3 uint8 RGB array, or raise ImageError saying why."""
+def open_image(data: bytes, max_pixels: int = MAX_PIXELS, formats: Sequence[str] | None = None) -> Image.Image:
+    """Decode image bytes (only the Pillow formats named, if given) with EXIF rotation applied, or raise ImageError."""
     if not data:
         raise ImageError("empty file (0 bytes)")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            image = Image.open(io.BytesIO(data), formats=formats)
             width, height = image.size
             if width * height > max_pixels:
                 raise ImageError(f"image too large: {width}x{height} pixels (limit {max_pixels})")
             image.load()
-            image = ImageOps.exif_transpose(image)
+            return ImageOps.exif_transpose(image)
     except UnidentifiedImageError:
-        raise ImageError("not an image file") from None
+        raise ImageError(f"not a {', '.join(formats)} image" if formats else "not an image file") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageError(f"image too large: {exc}") from None
     except (OSError, SyntaxError, ValueError) as exc:
         if isinstance(exc, ImageError):
             raise
         raise ImageError(f"corrupt or truncated image: {exc}") from None
+
+
+def decode_image(data: bytes, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Decode encoded image bytes into an H x W x 3 uint8 RGB array, or raise ImageError saying why."""
+    image = open_image(data, max_pixels)
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         # Transparent pixels become white, not whatever colour they happen to store.
         background = Image.new("RGBA", image.size, (255, 255, 255, 255))
