@@ -17,6 +17,7 @@ from app.enrolment.training import KEEP_VERSIONS, TrainingError, train_model, tr
 from app.extensions import db
 from app.jobs import create_job, report_progress, run_job
 from app.models import Job, Staff
+from app.recognition.classify import CALIBRATION_MIN_PEOPLE
 from app.recognizers import recognizer_from_config
 
 TASKS = {"capture": "facegate.capture", "preprocess": "facegate.preprocess", "train": "facegate.train"}
@@ -117,7 +118,13 @@ def run_train(
                 lambda done, total: report(done, total, f"embedding {done} of {total}"),
                 keep_versions=1 if forget else KEEP_VERSIONS,
             )
-        return f"model version {version.version}: {version.people_count} people, {version.image_count} photos"
+        summary = f"model version {version.version}: {version.people_count} people, {version.image_count} photos"
+        if version.people_count < CALIBRATION_MIN_PEOPLE:
+            summary += (
+                f"; with fewer than {CALIBRATION_MIN_PEOPLE} people enrolled, strangers who look like someone"
+                " enrolled are accepted more often than 1 in 100 (docs/recognition.md)"
+            )
+        return summary
 
     return run_job(job_id, work, (TrainingError,), task_id)
 

@@ -30,6 +30,9 @@ SURE_FAR = 0.001
 UNSURE_QUANTILE = 0.5
 FUSION_WEIGHTS = tuple(np.round(np.linspace(0.0, 1.0, 11), 2))
 MODEL_FORMAT = 2
+# Below this many enrolled people the impostor scores come from too few faces for the calibrated false-accept
+# rate to hold (docs/recognition.md, "Small galleries").
+CALIBRATION_MIN_PEOPLE = 10
 
 
 class ModelFormatError(ValueError):
