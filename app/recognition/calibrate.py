@@ -69,4 +69,4 @@ def gumbel_threshold(impostor: np.ndarray, target_far: float) -> float:
         raise ValueError("calibration needs at least two enrolled people")
     scale = float(np.std(impostor)) * np.sqrt(6.0) / np.pi
     location = float(np.mean(impostor)) - EULER_GAMMA * scale
-    return location - scale * float(np.log(-np.log1p(-target_far)))
+    return float(location - scale * np.log(-np.log1p(-target_far)))

@@ -12,7 +12,7 @@ impostor quantile at target_far (`primary`) decides.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -147,7 +147,7 @@ def calibrate_fusion(
         genuine, fused_impostor = genuine_and_impostor(rule.score(first, second), labels, classes)
         threshold = gumbel_threshold(fused_impostor, target_far)
         accepted = float(np.mean(genuine >= threshold)) if len(genuine) else 0.0
-        candidates.append((accepted, Fusion(weight=float(weight), threshold=threshold, **stats)))
+        candidates.append((accepted, replace(rule, threshold=threshold)))
     best = max(accepted for accepted, _ in candidates)
     tied = [rule for accepted, rule in candidates if accepted == best]
     return tied[len(tied) // 2]
