@@ -48,6 +48,15 @@ from camera_ingest.reader import FrameSender, GateReader, ReaderSettings, encode
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FRAME_SIZE = (640, 480)
 PHOTO_SIZE = 220
+# Per-run counts that the summary adds up over the runs and the table shows.
+EVENT_COUNTS = (
+    "events_lost",
+    "events_duplicated",
+    "wrong_decisions",
+    "stranger_passes",
+    "stranger_granted",
+    "other_face_events",
+)
 
 
 @dataclass(frozen=True)
@@ -458,14 +467,7 @@ def summarize(runs: list[dict]) -> dict:
         "frames_dropped": sum(run["frames_dropped"] for run in runs),
         "passes": sum(run["passes"] for run in runs),
     }
-    for key in (
-        "events_lost",
-        "events_duplicated",
-        "wrong_decisions",
-        "stranger_passes",
-        "stranger_granted",
-        "other_face_events",
-    ):
+    for key in EVENT_COUNTS:
         summary[key] = sum(run[key] for run in runs)
     summary["runs"] = [
         {key: value for key, value in run.items() if key != "latencies"}
@@ -485,12 +487,7 @@ def print_table(summary: dict, settings: dict) -> None:
         "frames_per_s",
         "frames_sent",
         "frames_dropped",
-        "events_lost",
-        "events_duplicated",
-        "wrong_decisions",
-        "stranger_passes",
-        "stranger_granted",
-        "other_face_events",
+        *EVENT_COUNTS,
     )
     print(" | ".join(columns))
     for run in summary["runs"]:
