@@ -33,7 +33,6 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.accounts import create_gate, create_staff
-from app.gates.connection import get_redis
 from app.gates.decide import pending_key, window_key
 from app.gates.in_flight import in_flight_key, take_slot
 from app.gates.stream import gate_stream_key
@@ -42,6 +41,7 @@ from app.recognition.images import read_image
 from app.recognition.pipeline import Recognizer, split_vector
 from app.recognition.store import save_model
 from app.recognizers import recognizer_from_config
+from app.redis_client import get_redis
 from camera_ingest.__main__ import celery_sender
 from camera_ingest.reader import FrameSender, GateReader, ReaderSettings, encode_jpeg
 

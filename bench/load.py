@@ -37,9 +37,9 @@ from flask_migrate import upgrade
 from app import create_app
 from app.accounts import create_admin, create_gate, create_staff
 from app.admin.logs import SORT_KEYS, cursor_text
-from app.gates.connection import get_redis
 from app.gates.stream import Event, publish_event
 from app.models import Log
+from app.redis_client import get_redis
 from bench.e2e import REPO_ROOT, drop_scratch, percentile, scratch_environment, start_web, stop_process
 
 ADMIN_PASSWORD = "load-admin-password"

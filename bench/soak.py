@@ -39,11 +39,11 @@ from flask_migrate import upgrade
 from app import create_app
 from app.accounts import create_gate, create_staff
 from app.extensions import db
-from app.gates.connection import get_redis
 from app.gates.decide import pending_key
 from app.models import Gate, Log, Staff
 from app.observability.metrics import LAST_FRAME_KEY, read_counter
 from app.recognizers import recognizer_from_config
+from app.redis_client import get_redis
 from bench.e2e import (
     REPO_ROOT,
     GatePoller,

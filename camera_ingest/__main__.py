@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from celery import Celery
 
 from app.config import Config
-from app.gates.connection import get_redis
+from app.redis_client import get_redis
 from camera_ingest.gates import active_gate_sources
 from camera_ingest.metrics import StatsPublisher
 from camera_ingest.reader import FrameSender, ReaderSettings

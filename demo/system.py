@@ -6,7 +6,7 @@ import json
 import time
 from pathlib import Path
 
-from app.gates.connection import get_redis
+from app.redis_client import get_redis
 from bench.e2e import warm_up
 from camera_ingest.__main__ import celery_sender
 from demo.enrol import GateAccess

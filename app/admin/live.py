@@ -13,10 +13,10 @@ from sqlalchemy.orm import joinedload
 
 from app.admin.security import AdminOnly
 from app.extensions import db
-from app.gates.connection import get_redis
 from app.gates.stream import recent_events
 from app.models import Gate, Log
 from app.models.types import utcnow
+from app.redis_client import get_redis
 from app.sitetime import format_local
 
 log = logging.getLogger(__name__)

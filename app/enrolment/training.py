@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 
 from app.enrolment.preprocess import embed_face_image
 from app.extensions import db
-from app.gates.connection import get_redis
 from app.models import FaceImage, ModelVersion, Staff
 from app.recognition.classify import classifier_to_arrays, train_classifier
 from app.recognition.pipeline import Recognizer, split_vector
 from app.recognition.store import list_versions, model_filename, save_model
+from app.redis_client import get_redis
 
 TRAIN_LOCK = "facegate:train-lock"
 KEEP_VERSIONS = 3

@@ -12,7 +12,6 @@ from celery import current_task, shared_task
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
-from app.gates.connection import get_redis
 from app.gates.decide import DecisionRules, FaceVote, FrameResult, decide_frame
 from app.gates.deliver import deliver_pending
 from app.gates.in_flight import release_slot
@@ -22,6 +21,7 @@ from app.recognition.classify import FaceClassifier
 from app.recognition.images import ImageError, decode_image
 from app.recognition.pipeline import Timings
 from app.recognizers import model_watcher, recognizer_from_config
+from app.redis_client import get_redis
 
 logger = logging.getLogger(__name__)
 

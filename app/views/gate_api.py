@@ -6,11 +6,11 @@ from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import select
 
 from app.extensions import csrf, db
-from app.gates.connection import get_redis
 from app.gates.stream import CursorError, read_gate_events
 from app.models import Gate
 from app.models.gate import hash_token
 from app.models.types import utcnow
+from app.redis_client import get_redis
 
 bp = Blueprint("gate_api", __name__, url_prefix="/api/gates")
 # Gates authenticate with a bearer token, not a session cookie, so CSRF does not apply.

@@ -10,7 +10,7 @@ import logging
 import redis
 from flask import current_app
 
-from app.gates.connection import get_redis
+from app.redis_client import get_redis
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from flask import Blueprint, Response, current_app, request
 from flask_login import current_user
 
 from app.extensions import csrf
-from app.gates.connection import get_redis
 from app.observability.exposition import render_metrics
+from app.redis_client import get_redis
 
 bp = Blueprint("metrics", __name__)
 # Read-only (GET) and authenticated by a session or a bearer token: nothing for CSRF to protect.

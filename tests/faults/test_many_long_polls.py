@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from app.gates.connection import get_redis
 from app.gates.stream import read_gate_events
+from app.redis_client import get_redis
 
 POLLS = 150
 

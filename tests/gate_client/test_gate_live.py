@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from app.accounts import create_gate
-from app.gates.connection import get_redis
 from app.gates.stream import Event, publish_event
 from app.models import Gate
+from app.redis_client import get_redis
 from gate_client.voice import wav_duration
 
 pytestmark = pytest.mark.slow

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from app.gates.connection import get_redis
+from app.redis_client import get_redis
 
 
 def _write_video(path: Path, frames: Iterable[np.ndarray], fps: float) -> Path:

@@ -7,8 +7,8 @@ import threading
 
 import numpy as np
 
-from app.gates.connection import get_redis
 from app.gates.decide import DecisionRules, FaceVote, FrameResult, decide_frame, pending_decisions
+from app.redis_client import get_redis
 
 RULES = DecisionRules(window_frames=50, min_votes=5, cooldown_s=30.0, track_gap_s=2.0)
 LEFT = (100.0, 120.0, 120.0, 150.0)

@@ -11,12 +11,12 @@ from sqlalchemy import func, select
 
 from app.accounts import create_gate, create_staff
 from app.extensions import db as _db
-from app.gates.connection import get_redis
 from app.gates.decide import Decision, pending_key
 from app.gates.deliver import deliver_pending
 from app.gates.log_writer import record_decision
 from app.gates.stream import gate_stream_key
 from app.models import Log
+from app.redis_client import get_redis
 
 
 @pytest.fixture()

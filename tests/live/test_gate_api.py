@@ -10,9 +10,9 @@ import pytest
 
 from app.accounts import create_gate
 from app.extensions import db as _db
-from app.gates.connection import get_redis
 from app.gates.stream import Event, publish_event, recent_events
 from app.models import Gate
+from app.redis_client import get_redis
 
 MAXLEN = 1000
 

@@ -12,7 +12,6 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from app.accounts import create_gate
-from app.gates.connection import get_redis
 from app.gates.in_flight import in_flight_key, take_slot
 from app.observability.logfmt import logfmt
 from app.observability.metrics import (
@@ -24,6 +23,7 @@ from app.observability.metrics import (
     read_histogram,
     read_stamps,
 )
+from app.redis_client import get_redis
 from app.tasks.recognize import recognize
 from bench.e2e import free_port, write_scene
 from camera_ingest.metrics import StatsPublisher

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from app.gates.connection import get_redis
 from app.gates.stream import Event, publish_event
 from app.models import Gate, Job, Log, Staff, User
 from app.models.types import utcnow
+from app.redis_client import get_redis
 
 
 def text(response) -> str:

@@ -8,11 +8,11 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from app.accounts import create_gate
-from app.gates.connection import get_redis
 from app.gates.decide import pending_key
 from app.gates.in_flight import take_slot
 from app.models.types import utcnow
 from app.observability.metrics import LAST_FRAME_KEY, MetricsBatch, report_worker
+from app.redis_client import get_redis
 
 
 def samples(body: str) -> dict[tuple[str, tuple], float]:

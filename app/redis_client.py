@@ -1,4 +1,5 @@
-"""One Redis client per URL and process, shared by the decision logic, the event streams and the gate endpoint."""
+"""The process-wide Redis client: one per URL and process, shared by the gates, the gate endpoint, enrolment, login
+throttling, metrics and camera_ingest."""
 
 from __future__ import annotations
 
