@@ -37,9 +37,9 @@ def outcome(recognizer: Recognizer, model: FaceClassifier, photo: Path) -> str |
     for index in DRIFT_FRAMES:
         frame = scene_frame(background(), bgr, index)
         results = recognizer.identify(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), model)
-        if len(results) != 1 or results[0].decision is None:
+        if len(results) != 1 or results[0].verdict is None:
             return None
-        verdicts.add(results[0].decision.label or STRANGER)
+        verdicts.add(results[0].verdict.label or STRANGER)
     return verdicts.pop() if len(verdicts) == 1 else None
 
 

@@ -58,7 +58,7 @@ def verify_pairs_command(pairs_file: Path, image_root: Path, as_json: bool) -> N
 @click.argument("image", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def identify_command(image: Path, as_json: bool) -> None:
-    """Each face in IMAGE with its decision (staff ID and score, or stranger), using the live model."""
+    """Each face in IMAGE with its verdict (staff ID and score, or stranger), using the live model."""
     try:
         rgb = read_image(image)
     except ImageError as exc:
@@ -69,15 +69,15 @@ def identify_command(image: Path, as_json: bool) -> None:
         raise click.ClickException(f"no recognition model has been trained yet (nothing in {watcher.model_dir})")
     faces = []
     for result in recognizer_from_config(current_app.config).identify(rgb, model):
-        decision = result.decision
+        verdict = result.verdict
         faces.append(
             {
                 "box": [round(v) for v in result.face.box],
-                "staff_id": decision.label if decision else None,
-                "name": _staff_name(decision.label) if decision and decision.label else None,
-                "score": round(decision.score, 4) if decision else None,
-                "stranger": decision is not None and decision.label is None,
-                "reason": result.rejection or (decision.reason if decision else None),
+                "staff_id": verdict.label if verdict else None,
+                "name": _staff_name(verdict.label) if verdict and verdict.label else None,
+                "score": round(verdict.score, 4) if verdict else None,
+                "stranger": verdict is not None and verdict.label is None,
+                "reason": result.rejection or (verdict.reason if verdict else None),
             }
         )
     result = {"image": str(image), "model_version": watcher.version, "faces": faces, "no_face": not faces}

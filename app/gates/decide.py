@@ -64,7 +64,7 @@ class DecisionRules:
 
 
 @dataclass(frozen=True)
-class Decision:
+class GateDecision:
     """One decision at a gate: a person (identity) or a stranger (identity None), and the frame that decided it."""
 
     id: str
@@ -78,7 +78,7 @@ class Decision:
         return json.dumps(asdict(self))
 
     @classmethod
-    def from_json(cls, text: str | bytes) -> Decision:
+    def from_json(cls, text: str | bytes) -> GateDecision:
         """The decision stored by to_json."""
         return cls(**json.loads(text))
 
@@ -89,7 +89,7 @@ def window_key(gate_id: int) -> str:
 
 
 def pending_key(gate_id: int) -> str:
-    """The Redis hash of gate_id's decisions not yet delivered (decision id -> Decision JSON)."""
+    """The Redis hash of gate_id's decisions not yet delivered (decision id -> GateDecision JSON)."""
     return f"facegate:gate:{gate_id}:pending"
 
 
@@ -191,7 +191,7 @@ def _add_vote(track: dict, face: FaceVote, frame: FrameResult, window_start: int
 
 def apply_frame(
     state: dict, frame: FrameResult, rules: DecisionRules, pooled: PooledClassifier | None = None
-) -> list[Decision]:
+) -> list[GateDecision]:
     """Add frame to a gate's window state (in place) and return the decisions it completes (usually none).
 
     A frame already applied, or older than the window, changes nothing, so retried and late frames never decide twice.
@@ -226,7 +226,7 @@ def apply_frame(
             if last is not None and frame.captured_at - last < rules.cooldown_s:
                 continue
             state["cooldown"][identity] = frame.captured_at
-        decisions.append(Decision(uuid.uuid4().hex, frame.gate_id, identity, frame.seq, frame.captured_at))
+        decisions.append(GateDecision(uuid.uuid4().hex, frame.gate_id, identity, frame.seq, frame.captured_at))
     horizon = state["latest_t"] - rules.cooldown_s
     state["cooldown"] = {k: t for k, t in state["cooldown"].items() if t > horizon}
     return decisions
@@ -234,7 +234,7 @@ def apply_frame(
 
 def decide_frame(
     client: redis.Redis, frame: FrameResult, rules: DecisionRules, pooled: PooledClassifier | None = None
-) -> list[Decision]:
+) -> list[GateDecision]:
     """Apply frame to its gate's window in Redis atomically (WATCH/MULTI); store and return the new decisions."""
     key = window_key(frame.gate_id)
     with client.pipeline() as pipe:
@@ -258,12 +258,12 @@ def decide_frame(
                 continue
 
 
-def pending_decisions(client: redis.Redis, gate_id: int) -> list[Decision]:
+def pending_decisions(client: redis.Redis, gate_id: int) -> list[GateDecision]:
     """The decisions of gate_id not yet delivered, oldest frame first."""
     stored = client.hgetall(pending_key(gate_id))
-    return sorted((Decision.from_json(text) for text in stored.values()), key=lambda d: (d.captured_at, d.seq))
+    return sorted((GateDecision.from_json(text) for text in stored.values()), key=lambda d: (d.captured_at, d.seq))
 
 
-def forget_pending(client: redis.Redis, decision: Decision) -> None:
+def forget_pending(client: redis.Redis, decision: GateDecision) -> None:
     """Drop a delivered decision from its gate's pending hash."""
     client.hdel(pending_key(decision.gate_id), decision.id)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from app.extensions import db
-from app.gates.decide import Decision
+from app.gates.decide import GateDecision
 from app.gates.stream import Event
 from app.models import Gate, Log, Staff
 
@@ -20,7 +20,7 @@ def next_direction(staff_pk: int) -> str:
     return "out" if latest == "in" else "in"
 
 
-def write_log_once(decision: Decision, staff: Staff, gate: Gate) -> Log:
+def write_log_once(decision: GateDecision, staff: Staff, gate: Gate) -> Log:
     """The Log row of decision, written now unless it exists (Log.decision_id is unique); committed."""
     # A fresh transaction, then lock the person's row: every read below sees what other workers committed, and two
     # deliveries for the same person (a retried decision, or two gates at once) run one after the other.
@@ -41,7 +41,7 @@ def write_log_once(decision: Decision, staff: Staff, gate: Gate) -> Log:
     return row
 
 
-def record_decision(decision: Decision) -> Event | None:
+def record_decision(decision: GateDecision) -> Event | None:
     """The event for decision, writing its Log row first when the person is cleared; None if the gate is gone."""
     gate = db.session.get(Gate, decision.gate_id)
     if gate is None:

@@ -11,7 +11,7 @@ from app.recognition.pipeline import FaceResult
 
 def frame_votes(results: list[FaceResult]) -> list[FaceVote]:
     """One vote per identified face (staff label or stranger); faces the quality gate rejected do not vote."""
-    return [FaceVote(r.face.box, r.decision.label, r.embedding) for r in results if r.decision is not None]
+    return [FaceVote(r.face.box, r.verdict.label, r.embedding) for r in results if r.verdict is not None]
 
 
 def pooled_classifier(model: FaceClassifier) -> PooledClassifier:

@@ -40,8 +40,8 @@ class ModelFormatError(ValueError):
 
 
 @dataclass(frozen=True)
-class Decision:
-    """One face's verdict: label is None for a stranger; candidate is the SVM's proposal either way."""
+class FaceVerdict:
+    """The core's verdict on one face: label is None for a stranger; candidate is the SVM's proposal either way."""
 
     label: str | None
     candidate: str
@@ -94,8 +94,8 @@ class FaceClassifier:
 
     def decide(
         self, embeddings: np.ndarray, second_opinion: Callable[[np.ndarray], np.ndarray] | None = None
-    ) -> list[Decision]:
-        """Decisions for N FaceNet embeddings; second_opinion(indices) embeds the unsure faces on demand."""
+    ) -> list[FaceVerdict]:
+        """Verdicts for N FaceNet embeddings; second_opinion(indices) embeds the unsure faces on demand."""
         if len(embeddings) == 0:
             return []
         index = self.svm.predict_index(embeddings)
@@ -121,7 +121,8 @@ class FaceClassifier:
             else:
                 accepted = score >= t.primary
                 reason = "facenet threshold" if accepted else "facenet distance too large"
-            decisions.append(Decision(candidate if accepted else None, candidate, float(score), second.get(i), reason))
+            label = candidate if accepted else None
+            decisions.append(FaceVerdict(label, candidate, float(score), second.get(i), reason))
         return decisions
 
 

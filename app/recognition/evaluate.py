@@ -67,12 +67,12 @@ def evaluate(
         timings = Timings()
         results = recognizer.identify(rgb, model, central_only=True, timings=timings)
         totals.append(timings.total)
-        decision = results[0].decision if results else None
-        if decision is None:
+        verdict = results[0].verdict if results else None
+        if verdict is None:
             no_face += 1
-        elif decision.second_score is not None:
+        elif verdict.second_score is not None:
             second_opinions += 1
-        label = decision.label if decision else None
+        label = verdict.label if verdict else None
         if truth is None:
             n_stranger += 1
             stranger_accepts += label is not None

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.recognition.align import align_face
-from app.recognition.classify import Decision, FaceClassifier
+from app.recognition.classify import FaceClassifier, FaceVerdict
 from app.recognition.detect import Face, get_detector, most_central_face
 from app.recognition.dlib_embed import get_dlib_embedder
 from app.recognition.embed import embed_faces, get_embedder
@@ -19,12 +19,12 @@ SECOND_EMBEDDERS = ("dlib", "none")
 
 @dataclass
 class FaceResult:
-    """One face found in an image: where it is, why it was rejected (if it was), and the decision."""
+    """One face found in an image: where it is, why it was rejected (if it was), and the verdict on it."""
 
     face: Face
     rejection: str | None = None
     embedding: np.ndarray | None = None
-    decision: Decision | None = None
+    verdict: FaceVerdict | None = None
 
 
 @dataclass
@@ -103,7 +103,7 @@ class Recognizer:
     def identify(
         self, rgb: np.ndarray, model: FaceClassifier, central_only: bool = False, timings: Timings | None = None
     ) -> list[FaceResult]:
-        """Every face with its decision (staff label or stranger); the second embedder runs only if unsure."""
+        """Every face with its verdict (staff label or stranger); the second embedder runs only if unsure."""
         timings = timings or Timings()
         results = self.analyse(rgb, central_only, timings)
         start = time.perf_counter()
@@ -114,9 +114,9 @@ class Recognizer:
                 return self.second_embeddings(rgb, [usable[i].face for i in indices])
 
             opinion = None if self.second == "none" else second_opinion
-            decisions = model.decide(np.stack([r.embedding for r in usable]), opinion)
-            for result, decision in zip(usable, decisions, strict=True):
-                result.decision = decision
+            verdicts = model.decide(np.stack([r.embedding for r in usable]), opinion)
+            for result, verdict in zip(usable, verdicts, strict=True):
+                result.verdict = verdict
         timings.classify = (time.perf_counter() - start) * 1000
         return results
 

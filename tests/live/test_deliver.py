@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.accounts import create_gate, create_staff
 from app.extensions import db as _db
-from app.gates.decide import Decision, pending_key
+from app.gates.decide import GateDecision, pending_key
 from app.gates.deliver import deliver_pending
 from app.gates.log_writer import record_decision
 from app.gates.stream import gate_stream_key
@@ -28,8 +28,8 @@ def site(app, db, redis_client):
     return {"front": front.id, "back": back.id, "rds": get_redis(app.config["REDIS_URL"]), "config": app.config}
 
 
-def pend(site, gate_id: int, identity: str | None, captured_at: float) -> Decision:
-    decision = Decision(uuid.uuid4().hex, gate_id, identity, 1, captured_at)
+def pend(site, gate_id: int, identity: str | None, captured_at: float) -> GateDecision:
+    decision = GateDecision(uuid.uuid4().hex, gate_id, identity, 1, captured_at)
     site["rds"].hset(pending_key(gate_id), decision.id, decision.to_json())
     return decision
 
