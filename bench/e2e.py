@@ -37,10 +37,10 @@ from app.gates.decide import pending_key, window_key
 from app.gates.in_flight import in_flight_key, take_slot
 from app.gates.stream import gate_stream_key
 from app.recognition.classify import classifier_to_arrays, train_classifier
+from app.recognition.configured import recognizer_from_config
 from app.recognition.images import read_image
 from app.recognition.pipeline import Recognizer, split_vector
 from app.recognition.store import save_model
-from app.recognizers import recognizer_from_config
 from app.redis_client import get_redis
 from camera_ingest.__main__ import celery_sender
 from camera_ingest.reader import FrameSender, GateReader, ReaderSettings, encode_jpeg

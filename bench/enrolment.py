@@ -41,7 +41,7 @@ def time_preprocessing(faces_dir: Path, repeats: int) -> dict:
     from app.enrolment.photos import data_root, record_raw_photos
     from app.enrolment.preprocess import preprocess_staff
     from app.extensions import db
-    from app.recognizers import recognizer_from_config
+    from app.recognition.configured import recognizer_from_config
 
     person = sorted((faces_dir / "people").iterdir())[0]
     frames = capture_like_frames(sorted(person.glob("*.jpg")), SHOTS)

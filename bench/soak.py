@@ -42,7 +42,7 @@ from app.extensions import db
 from app.gates.decide import pending_key
 from app.models import Gate, Log, Staff
 from app.observability.metrics import LAST_FRAME_KEY, read_counter
-from app.recognizers import recognizer_from_config
+from app.recognition.configured import recognizer_from_config
 from app.redis_client import get_redis
 from bench.e2e import (
     REPO_ROOT,

@@ -20,7 +20,7 @@ import redis
 from flask_migrate import upgrade
 
 from app import create_app
-from app.recognizers import live_classifier, recognizer_from_config
+from app.recognition.configured import live_classifier, recognizer_from_config
 from demo.casting import cast_photos
 from demo.enrol import DemoSetupError, GateAccess, set_up_site
 from demo.faces import FacesError, choose_faces, faces_dir_from_env, find_faces_folder

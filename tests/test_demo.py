@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.accounts import create_staff
 from app.models import FaceImage, Gate, Log, ModelVersion, Staff, User
-from app.recognizers import live_classifier, recognizer_from_config
+from app.recognition.configured import live_classifier, recognizer_from_config
 from demo import faces as demo_faces
 from demo.casting import cast_photos
 from demo.enrol import DemoSetupError, set_up_site

@@ -13,7 +13,7 @@ from app.enrolment.status import enrolment_states, latest_model, recent_jobs, re
 from app.extensions import db
 from app.jobs import request_cancel
 from app.models import Job, Staff
-from app.recognizers import live_classifier
+from app.recognition.configured import live_classifier
 from app.sitetime import format_local
 
 

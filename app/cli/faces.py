@@ -13,9 +13,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.models import Staff
+from app.recognition.configured import model_watcher, recognizer_from_config
 from app.recognition.evaluate import FACE_RULE, evaluate, verify_pairs
 from app.recognition.images import ImageError, read_image
-from app.recognizers import model_watcher, recognizer_from_config
 
 faces_cli = AppGroup("faces", help="Evaluate and try out face recognition.")
 

@@ -18,7 +18,7 @@ from app.extensions import db
 from app.jobs import create_job, report_progress, run_job
 from app.models import Job, Staff
 from app.recognition.classify import CALIBRATION_MIN_PEOPLE
-from app.recognizers import recognizer_from_config
+from app.recognition.configured import recognizer_from_config
 
 TASKS = {"capture": "facegate.capture", "preprocess": "facegate.preprocess", "train": "facegate.train"}
 Observer = Callable[[Job], None]

@@ -18,9 +18,9 @@ from app.gates.in_flight import release_slot
 from app.gates.votes import frame_votes, pooled_classifier
 from app.observability.frames import record_processed_frame
 from app.recognition.classify import FaceClassifier
+from app.recognition.configured import model_watcher, recognizer_from_config
 from app.recognition.images import ImageError, decode_image
 from app.recognition.pipeline import Timings
-from app.recognizers import model_watcher, recognizer_from_config
 from app.redis_client import get_redis
 
 logger = logging.getLogger(__name__)

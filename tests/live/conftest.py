@@ -68,7 +68,7 @@ def trained_model(app, faces_dir: Path, tmp_path_factory: pytest.TempPathFactory
     The held-out photos are those that show one face as a gate's camera sees them (a second face in the
     background would rightly make a decision of its own).
     """
-    from app.recognizers import recognizer_from_config
+    from app.recognition.configured import recognizer_from_config
     from bench.e2e import enroll_people, one_face, pick_people
 
     recognizer = recognizer_from_config(app.config)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.accounts import create_gate, create_staff
 from app.models import Log
-from app.recognizers import recognizer_from_config
+from app.recognition.configured import recognizer_from_config
 from bench.e2e import GatePoller, Pass, one_face, start_process, start_web, start_worker, stop_process, write_scene
 
 FPS = 10.0

@@ -1,4 +1,9 @@
-"""The recognition core as the configuration sets it up: backends, limits, and the live model."""
+"""The recognition core as the configuration sets it up: a Recognizer with the configured backends and limits, and
+this process's watcher of the model store (the live classifier, reloaded when a new version is published).
+
+config is any mapping with the app's setting names (DETECTOR, EMBEDDER, SECOND_EMBEDDER, MODEL_DIR, MIN_FACE_PX):
+a Flask app's config, or a plain dict; nothing here imports Flask.
+"""
 
 from __future__ import annotations
 
