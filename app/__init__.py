@@ -11,8 +11,9 @@ from app.config import Config
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
-    """Build the Flask app: configuration, extensions, Celery, blueprints and CLI commands."""
+    """Build the Flask app: configuration, extensions, Celery, blueprints, Flask-Admin and CLI commands."""
     from app import models, tasks  # noqa: F401  (register the tables and the Celery tasks)
+    from app.admin import init_admin
     from app.celery_app import celery_init_app
     from app.cli import register_cli
     from app.extensions import csrf, db, login_manager, migrate
@@ -30,5 +31,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(flask_app)
     celery_init_app(flask_app)
     register_views(flask_app)
+    init_admin(flask_app)
     register_cli(flask_app)
     return flask_app

@@ -11,9 +11,9 @@ from flask_wtf.csrf import generate_csrf, validate_csrf
 from sqlalchemy import func, select
 from wtforms.csrf.core import CSRF
 
+from app.error_pages import forbidden_page
 from app.extensions import db
 from app.models import Gate, Log, Staff
-from app.views.safety import forbidden_page
 
 
 class _FlaskWTFCSRF(CSRF):

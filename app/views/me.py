@@ -7,10 +7,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.avatars import AvatarError, check_file_name, reencode_avatar, remove_avatar, store_avatar
+from app.error_pages import forbidden_page
 from app.extensions import db
 from app.models import Log, Staff
 from app.views.forms import AvatarForm, InfoForm
-from app.views.safety import forbidden_page
 
 bp = Blueprint("me", __name__)
 

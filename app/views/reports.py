@@ -9,11 +9,11 @@ from flask import Blueprint, Response, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.error_pages import forbidden_page
 from app.extensions import db
 from app.models import Staff
 from app.reports import attendance, attendance_csv, format_duration, load_passages
 from app.sitetime import site_zone
-from app.views.safety import forbidden_page
 
 bp = Blueprint("reports", __name__)
 

@@ -25,12 +25,6 @@ def _add_security_headers(response: Response) -> Response:
     return response
 
 
-def forbidden_page() -> tuple[str, int]:
-    """The 403 page for a signed-in user who asks for something that is not theirs."""
-    message = "You are signed in, but this page is not yours to see."
-    return render_template("error.html", title="Not allowed", message=message), 403
-
-
 def register_safety(flask_app: Flask) -> None:
     """Attach the security headers and the error pages for CSRF failures and oversized uploads."""
     flask_app.after_request(_add_security_headers)
