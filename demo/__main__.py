@@ -22,7 +22,6 @@ from flask_migrate import upgrade
 from app import create_app
 from app.recognition.configured import live_classifier, recognizer_from_config
 from demo.casting import cast_photos
-from demo.enrol import DemoSetupError, GateAccess, set_up_site
 from demo.faces import FacesError, choose_faces, faces_dir_from_env, find_faces_folder
 from demo.plan import (
     ADMIN,
@@ -36,6 +35,7 @@ from demo.plan import (
     plan_gates,
 )
 from demo.processes import REPO_ROOT, Child, say, stop_children
+from demo.site import DemoSetupError, GateAccess, set_up_site
 from demo.system import start_system
 
 DEFAULT_ROOT = REPO_ROOT / "instance" / "demo"

@@ -12,9 +12,9 @@ from app.models import FaceImage, Gate, Log, ModelVersion, Staff, User
 from app.recognition.configured import live_classifier, recognizer_from_config
 from demo import faces as demo_faces
 from demo.casting import cast_photos
-from demo.enrol import DemoSetupError, set_up_site
 from demo.faces import FacesError, choose_faces, find_faces_folder
 from demo.plan import CLEARANCES, GATES, demo_people, expected_outcome, gate_video, plan_gates
+from demo.site import DemoSetupError, set_up_site
 
 
 def _link_folder(target: Path, photos: list[Path]) -> None:

@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from app.cli import enrol  # noqa: F401  (adds import/capture/preprocess/train to `flask faces`)
+from app.cli import enrolment_commands  # noqa: F401  (adds import/capture/preprocess/train to `flask faces`)
 from app.cli.accounts import gates_cli, staff_cli, users_cli
 from app.cli.faces import faces_cli
 
