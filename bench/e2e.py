@@ -36,11 +36,10 @@ from app.accounts import create_gate, create_staff
 from app.gates.decide import pending_key, window_key
 from app.gates.in_flight import in_flight_key, take_slot
 from app.gates.stream import gate_stream_key
-from app.recognition.classify import classifier_to_arrays, train_classifier
 from app.recognition.configured import recognizer_from_config
 from app.recognition.images import read_image
-from app.recognition.pipeline import Recognizer, split_vector
-from app.recognition.store import save_model
+from app.recognition.pipeline import Recognizer
+from app.recognition.training import publish_classifier, train_from_vectors
 from app.redis_client import get_redis
 from camera_ingest.__main__ import celery_sender
 from camera_ingest.reader import FrameSender, GateReader, ReaderSettings, encode_jpeg
@@ -345,9 +344,7 @@ def enroll_people(recognizer: Recognizer, enrolled: dict[str, list[Path]], model
             if len(vector):
                 vectors.append(vector)
                 labels.append(label)
-    primary, second = split_vector(np.stack(vectors))
-    model = train_classifier(primary, np.array(labels), second)
-    return save_model(model_dir, *classifier_to_arrays(model))
+    return publish_classifier(model_dir, train_from_vectors(np.stack(vectors), np.array(labels)))
 
 
 def wait_drained(client: redis.Redis, gate_id: int, timeout: float) -> bool:

@@ -16,12 +16,13 @@ import cv2
 import numpy as np
 
 from app.recognition.align import align_face
-from app.recognition.classify import FaceClassifier, train_classifier
+from app.recognition.classify import FaceClassifier
 from app.recognition.detect import DETECTORS
 from app.recognition.embed import EMBEDDERS, embed_faces, get_embedder, l2_normalize, prewhiten, standardize
 from app.recognition.evaluate import evaluate, image_files, verify_pairs
 from app.recognition.images import read_image
-from app.recognition.pipeline import Recognizer, Timings, split_vector
+from app.recognition.pipeline import Recognizer, Timings
+from app.recognition.training import train_from_vectors
 
 FRAME_W, FRAME_H = 640, 480
 
@@ -81,9 +82,9 @@ def training_seconds(people: int, per_person: int = 20) -> float:
         return l2_normalize(np.repeat(centres, per_person, 0) + noise)
 
     labels = np.repeat([str(i) for i in range(people)], per_person)
-    primary, second = cluster(512), cluster(128)
+    vectors = np.hstack([cluster(512), cluster(128)])  # FaceNet's part, then the second embedder's
     start = time.perf_counter()
-    train_classifier(primary, labels, second)
+    train_from_vectors(vectors, labels)
     return round(time.perf_counter() - start, 2)
 
 
@@ -192,8 +193,7 @@ def train_classifier_from_people(recognizer: Recognizer, people: list[Path]) -> 
             if len(vector):
                 vectors.append(vector)
                 labels.append(person.name)
-    primary, second = split_vector(np.stack(vectors))
-    return train_classifier(primary, np.array(labels), second)
+    return train_from_vectors(np.stack(vectors), np.array(labels))
 
 
 HEADER = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +14,9 @@ from sqlalchemy import func, select
 from app.enrolment.preprocess import embed_face_image
 from app.extensions import db
 from app.models import FaceImage, ModelVersion, Staff
-from app.recognition.classify import classifier_to_arrays, train_classifier
-from app.recognition.pipeline import Recognizer, split_vector
-from app.recognition.store import list_versions, model_filename, save_model
+from app.recognition.pipeline import Recognizer
+from app.recognition.store import list_versions, model_filename
+from app.recognition.training import publish_classifier, train_from_vectors
 from app.redis_client import get_redis
 
 TRAIN_LOCK = "facegate:train-lock"
@@ -66,10 +67,8 @@ def train_model(
     if len(set(labels)) < 2:
         raise TrainingError(f"training needs photos of at least two people; {len(set(labels))} have usable photos")
     fit_started = time.perf_counter()
-    primary, second = split_vector(np.stack([img.embedding_vector() for img, _ in usable]))
-    model = train_classifier(primary, labels, second)
+    model = train_from_vectors(np.stack([img.embedding_vector() for img, _ in usable]), labels)
     fit_seconds = time.perf_counter() - fit_started
-    arrays, meta = classifier_to_arrays(model)
     newest = db.session.scalar(select(func.max(ModelVersion.version))) or 0
     version = max([newest, *list_versions(model_dir)]) + 1
     kind = "full" if full else "incremental"
@@ -77,9 +76,9 @@ def train_model(
         "embedded_images": len(stale),
         "fit_seconds": round(fit_seconds, 3),
         "train_seconds": round(time.perf_counter() - started, 3),
-        "thresholds": meta["thresholds"],
+        "thresholds": asdict(model.thresholds),
     }
-    save_model(model_dir, arrays, {**meta, "kind": kind, "embedder": recognizer.embedding_name}, version)
+    publish_classifier(model_dir, model, {"kind": kind, "embedder": recognizer.embedding_name}, version)
     row = ModelVersion(
         version=version,
         kind=kind,

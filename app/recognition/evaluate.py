@@ -5,14 +5,14 @@ from __future__ import annotations
 import csv
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
-from app.recognition.classify import classifier_from_arrays, classifier_to_arrays, train_classifier
 from app.recognition.images import ImageError, read_image
-from app.recognition.pipeline import Recognizer, Timings, split_vector
-from app.recognition.store import load_model, save_model
+from app.recognition.pipeline import Recognizer, Timings
+from app.recognition.training import load_classifier, publish_classifier, train_from_vectors
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 FACE_RULE = "most central face"
@@ -49,12 +49,11 @@ def evaluate(
         probes += [(path, None) for folder in folders for path in image_files(folder)]
 
     start = time.perf_counter()
-    primary, second = split_vector(np.stack(vectors))
-    model = train_classifier(primary, np.array(labels), second)
+    model = train_from_vectors(np.stack(vectors), np.array(labels))
     train_seconds = time.perf_counter() - start
     with tempfile.TemporaryDirectory(prefix="facegate-eval-") as store:
-        arrays, meta = classifier_to_arrays(model)
-        model = classifier_from_arrays(*load_model(Path(store), save_model(Path(store), arrays, meta)))
+        # Identify with the classifier as a worker reads it back from the model store.
+        model = load_classifier(Path(store), publish_classifier(Path(store), model))
 
     correct = false_rejects = stranger_accepts = n_probe = n_stranger = second_opinions = 0
     totals: list[float] = []
@@ -97,7 +96,7 @@ def evaluate(
         "detector": recognizer.detector,
         "embedder": recognizer.embedder,
         "second_embedder": recognizer.second,
-        "thresholds": meta["thresholds"],
+        "thresholds": asdict(model.thresholds),
         "face_rule": FACE_RULE,
     }
 

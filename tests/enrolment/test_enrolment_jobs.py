@@ -1,4 +1,5 @@
-"""Enrolment jobs in-process: capture (cancel, camera failure), preprocess with reasons, incremental training."""
+"""Enrolment jobs in-process: capture (cancel, camera failure), preprocess with reasons, incremental training
+(the same model as training afresh), forgetting a person."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
@@ -17,8 +19,9 @@ from app.enrolment.photos import import_photo_folder, record_raw_photos
 from app.enrolment.service import run_capture, run_preprocess, run_train
 from app.jobs import create_job, request_cancel
 from app.models import FaceImage, Job, ModelVersion
-from app.recognition.classify import classifier_from_arrays
-from app.recognition.store import latest_version, load_model
+from app.recognition.classify import classifier_to_arrays
+from app.recognition.store import latest_version
+from app.recognition.training import load_classifier
 from bench.e2e import background
 
 from .conftest import people_photos
@@ -128,6 +131,12 @@ def test_preprocess_keeps_reasons_and_training_is_incremental(app, db, faces_dir
     assert full.state == "succeeded"
     v3 = db.session.scalar(sa.select(ModelVersion).order_by(ModelVersion.version.desc()))
     assert v3.kind == "full" and v3.metrics["embedded_images"] == 19
+    # Training from the cached embeddings gives the very model that embedding every photo afresh gives.
+    model_dir = Path(app.config["MODEL_DIR"])
+    incremental, afresh = load_classifier(model_dir, v2.version), load_classifier(model_dir, v3.version)
+    for a, b in zip(*(classifier_to_arrays(m)[0].values() for m in (incremental, afresh)), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert incremental.thresholds == afresh.thresholds
 
 
 def test_training_needs_two_people(app, db, faces_dir, tmp_path) -> None:
@@ -159,5 +168,5 @@ def test_deleting_a_person_forgets_photos_embeddings_and_old_models(app, db, fac
     assert db.session.scalar(sa.select(sa.func.count()).select_from(FaceImage)) == 6
     models = list(model_dir.glob("model-*.npz"))
     assert len(models) == 1  # older versions, which knew the person, are gone
-    live = classifier_from_arrays(*load_model(model_dir, latest_version(model_dir)))
+    live = load_classifier(model_dir, latest_version(model_dir))
     assert sorted(live.classes) == ["F1", "F2"]

@@ -10,10 +10,10 @@ import pytest
 from flask import Flask
 
 from app.cli.faces import faces_cli
-from app.recognition.classify import classifier_to_arrays, train_classifier
 from app.recognition.images import read_image
-from app.recognition.pipeline import Recognizer, split_vector
+from app.recognition.pipeline import Recognizer
 from app.recognition.store import save_model
+from app.recognition.training import publish_classifier, train_from_vectors
 
 
 @pytest.fixture()
@@ -49,8 +49,7 @@ def test_identify_names_an_enrolled_person(cli_app: Flask, faces_dir: Path) -> N
             photo = read_image(faces_dir / "people" / name / f"{name}_{i:04d}.jpg")
             vectors.append(recognizer.enrolment_vector(photo)[0])
             labels.append(label)
-    primary, second = split_vector(np.stack(vectors))
-    save_model(cli_app.config["MODEL_DIR"], *classifier_to_arrays(train_classifier(primary, np.array(labels), second)))
+    publish_classifier(cli_app.config["MODEL_DIR"], train_from_vectors(np.stack(vectors), np.array(labels)))
     image = faces_dir / "people" / "Halle_Berry" / "Halle_Berry_0009.jpg"
     result = cli_app.test_cli_runner().invoke(args=["faces", "identify", str(image), "--json"])
     assert result.exit_code == 0, result.output
