@@ -1,4 +1,5 @@
-"""Creating admin accounts, staff members and gates: shared by the CLI and the admin views."""
+"""Creating admin accounts, staff members and gates, shared by the CLI and the admin views; finding a gate by its
+API token, as the gate endpoint does."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Gate, Staff, User
+from app.models.gate import hash_token
 
 
 class AccountError(ValueError):
@@ -126,3 +128,8 @@ def create_gate(name: str, camera_source: str, ip_address: str | None = None, vo
     db.session.add(gate)
     db.session.commit()
     return gate, token
+
+
+def gate_for_token(token: str) -> Gate | None:
+    """The gate whose current API token this is, or None (only the token's hash is stored and compared)."""
+    return db.session.scalar(select(Gate).where(Gate.token_hash == hash_token(token)))

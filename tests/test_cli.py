@@ -6,6 +6,7 @@ import re
 
 import sqlalchemy as sa
 
+from app.accounts import gate_for_token
 from app.models import Gate, Staff, User
 
 
@@ -57,4 +58,4 @@ def test_gates_add_prints_a_token_that_matches_the_stored_hash(app, db) -> None:
     assert result.exit_code == 0, result.output
     token = re.search(r"API token.*: (\S+)", result.output).group(1)
     gate = db.session.scalar(sa.select(Gate).where(Gate.name == "Lab"))
-    assert gate.check_token(token) and not gate.voice_enabled and gate.ip_address == "10.0.0.5"
+    assert gate_for_token(token) == gate and not gate.voice_enabled and gate.ip_address == "10.0.0.5"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from datetime import datetime, timedelta
 
@@ -38,10 +37,6 @@ class Gate(db.Model):
         token = secrets.token_urlsafe(32)
         self.token_hash = hash_token(token)
         return token
-
-    def check_token(self, token: str) -> bool:
-        """Whether token is this gate's current API token."""
-        return bool(self.token_hash) and hmac.compare_digest(self.token_hash, hash_token(token))
 
     def is_online(self, max_silence: timedelta = timedelta(seconds=60)) -> bool:
         """Whether the gate sent a heartbeat within max_silence."""

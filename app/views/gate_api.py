@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
-from sqlalchemy import select
 
+from app.accounts import gate_for_token
 from app.extensions import csrf, db
 from app.gates.stream import CursorError, read_gate_events
 from app.models import Gate
-from app.models.gate import hash_token
 from app.models.types import utcnow
 from app.redis_client import get_redis
 
@@ -40,7 +39,7 @@ def authenticated_gate(gate_id: int) -> Gate:
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise GateRequestError(401, "missing bearer token")
-    gate = db.session.scalar(select(Gate).where(Gate.token_hash == hash_token(token)))
+    gate = gate_for_token(token)
     if gate is None:
         raise GateRequestError(401, "unknown gate token")
     if gate.id != gate_id:
