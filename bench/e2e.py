@@ -41,8 +41,8 @@ from app.recognition.images import read_image
 from app.recognition.pipeline import Recognizer
 from app.recognition.training import publish_classifier, train_from_vectors
 from app.redis_client import get_redis
-from camera_ingest.__main__ import celery_sender
 from camera_ingest.reader import FrameSender, GateReader, ReaderSettings, encode_jpeg
+from camera_ingest.sender import celery_sender
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FRAME_SIZE = (640, 480)

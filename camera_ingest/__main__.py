@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import logging
 import signal
@@ -12,15 +11,14 @@ import threading
 from pathlib import Path
 
 import sqlalchemy as sa
-from celery import Celery
 
 from app.config import Config
 from app.redis_client import get_redis
 from camera_ingest.gates import active_gate_sources
 from camera_ingest.metrics import StatsPublisher
-from camera_ingest.reader import FrameSender, ReaderSettings
+from camera_ingest.reader import ReaderSettings
+from camera_ingest.sender import celery_sender
 from camera_ingest.supervisor import Supervisor
-from celery_config import celery_settings
 
 logger = logging.getLogger("camera_ingest")
 # How often the per-gate counters go to the shared metrics in Redis.
@@ -42,17 +40,6 @@ def parse_args(argv: list[str], config: Config) -> argparse.Namespace:
     if args.fps <= 0 or args.max_in_flight < 1:
         parser.error("--fps must be positive and --max-in-flight at least 1")
     return args
-
-
-def celery_sender(redis_url: str) -> FrameSender:
-    """A FrameSender that queues `facegate.recognize` tasks on the Celery broker at redis_url."""
-    celery = Celery("camera_ingest")
-    celery.config_from_object(celery_settings(redis_url))
-
-    def send(gate_id: int, seq: int, captured_at: float, jpeg: bytes) -> None:
-        celery.send_task("facegate.recognize", args=[gate_id, seq, captured_at, base64.b64encode(jpeg).decode()])
-
-    return send
 
 
 def main(argv: list[str] | None = None) -> int:

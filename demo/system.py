@@ -8,7 +8,7 @@ from pathlib import Path
 
 from app.redis_client import get_redis
 from bench.e2e import warm_up
-from camera_ingest.__main__ import celery_sender
+from camera_ingest.sender import celery_sender
 from demo.plan import gate_slug
 from demo.processes import Child, matches, say, start_child, wait_for_http
 from demo.site import GateAccess

@@ -16,9 +16,9 @@ from app.accounts import create_gate
 from app.extensions import db as _db
 from app.gates.in_flight import in_flight_key, release_slot
 from app.models import Gate
-from camera_ingest.__main__ import celery_sender
 from camera_ingest.gates import active_gate_sources
 from camera_ingest.reader import GateReader, ReaderSettings
+from camera_ingest.sender import celery_sender
 from camera_ingest.supervisor import Supervisor
 
 
