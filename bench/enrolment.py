@@ -22,7 +22,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from bench.e2e import background, scene_frame
+from testkit.scenes import background, scene_frame
 
 SHOTS = 50
 

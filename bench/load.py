@@ -2,7 +2,7 @@
 
 `python -m bench.load [--clients 200] [--rows 1000000] [--duration-s 30] [--json]` builds a scratch database on
 the MariaDB at --mysql-url (dropped afterwards) and uses a Redis database it may flush, fills the log with --rows
-rows, starts the web app (threaded server, as bench.e2e does), and measures:
+rows, starts the web app (threaded server, as bench.e2e does; testkit.processes.web_app), and measures:
 
 1. the admin log pages (`/admin/logs/`: the newest, half way down the log, the oldest, one person's newest and
    oldest, a gate name matching every gate, the oldest by direction) with nothing else running;
@@ -40,7 +40,9 @@ from app.admin.logs import SORT_KEYS, cursor_text
 from app.gates.stream import Event, publish_event
 from app.models import Log
 from app.redis_client import get_redis
-from bench.e2e import REPO_ROOT, drop_scratch, percentile, scratch_environment, start_web, stop_process
+from testkit.processes import REPO_ROOT, web_app
+from testkit.scoring import percentile
+from testkit.site import drop_scratch, scratch_environment
 
 ADMIN_PASSWORD = "load-admin-password"
 INSERT_CHUNK = 20_000
@@ -217,7 +219,9 @@ def publish_events(client: redis.Redis, gates: list[tuple[int, str]], per_s: flo
 def run_load(args: argparse.Namespace, env: dict[str, str], root: Path) -> dict:
     """Fill, start the web app, measure the pages alone and under the polling load; the result."""
     gates, fill_s = fill_site(args)
-    web, base_url = start_web(env, root / "web.log")
+    web = web_app(env, root / "web.log")
+    web.start(timeout=90)
+    base_url = web.url
     try:
         session = admin_session(base_url)
         urls = log_page_urls(session, base_url)  # also warms the connection pool and templates
@@ -240,7 +244,7 @@ def run_load(args: argparse.Namespace, env: dict[str, str], root: Path) -> dict:
         time.sleep(2.0)
         clients.stop()
     finally:
-        stop_process(web)
+        web.stop()
     return {
         "rows": args.rows,
         "fill_s": round(fill_s, 1),

@@ -34,9 +34,10 @@ from demo.plan import (
     gate_video,
     plan_gates,
 )
-from demo.processes import REPO_ROOT, Child, say, stop_children
+from demo.processes import say, stop_children
 from demo.site import DemoSetupError, GateAccess, set_up_site
 from demo.system import start_system
+from testkit.processes import REPO_ROOT, ManagedProcess
 
 DEFAULT_ROOT = REPO_ROOT / "instance" / "demo"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/1"
@@ -140,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
     env = demo_environment(args.root, args.redis_url)
     os.environ.update(env)
     redis.Redis.from_url(args.redis_url).flushdb()  # no frames, windows or events left from an earlier run
-    children: list[Child] = []
+    children: list[ManagedProcess] = []
     status, started = 0, time.monotonic()
     try:
         password, gates, access = set_up(args)
@@ -153,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
         while all(child.alive() for child in children):
             time.sleep(0.5)
         failed = next(child for child in children if not child.alive())
-        say(f"{failed.name} exited unexpectedly; its log ({failed.log_path}) ends with:\n{failed.log_tail()}")
+        say(f"{failed.name} exited unexpectedly; its log ({failed.current_log}) ends with:\n{failed.log_tail()}")
         status = 1
     except (FacesError, DemoSetupError) as exc:
         say(str(exc))

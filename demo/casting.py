@@ -14,8 +14,8 @@ import cv2
 
 from app.recognition.classify import FaceClassifier
 from app.recognition.pipeline import Recognizer
-from bench.e2e import background, scene_frame
 from demo.faces import DemoFaces, Person
+from testkit.scenes import background, scene_frame
 
 STRANGER = "stranger"
 DRIFT_FRAMES = (0, 15, 30)  # scene frames checked: the photo drifts a little from frame to frame

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.e2e import Pass, write_scene
 from demo.casting import Cast
 from demo.faces import DemoFaces, Person
+from testkit.scenes import Pass, write_scene
 
 ADMIN = "admin"
 GATES = ("Front door", "Back door")

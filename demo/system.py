@@ -7,11 +7,12 @@ import time
 from pathlib import Path
 
 from app.redis_client import get_redis
-from bench.e2e import warm_up
 from camera_ingest.sender import celery_sender
 from demo.plan import gate_slug
-from demo.processes import Child, matches, say, start_child, wait_for_http
+from demo.processes import demo_child, echo_to_console, matches, say
 from demo.site import GateAccess
+from testkit.processes import ManagedProcess, celery_worker, web_app
+from testkit.site import warm_up
 
 
 def write_gate_config(path: Path, server_url: str, gate_id: int, token: str, voice: str) -> Path:
@@ -35,49 +36,39 @@ def write_gate_config(path: Path, server_url: str, gate_id: int, token: str, voi
 
 def start_system(
     root: Path, port: int, workers: int, env: dict[str, str], access: list[GateAccess], face_photo: Path, voice: str,
-    children: list[Child],
+    children: list[ManagedProcess],
 ) -> None:  # fmt: skip
     """Start the web app on port, `workers` worker processes, the gate clients and camera_ingest, with logs and gate
     settings under root, appending each process to children as it starts (so that all of them can be stopped)."""
     logs = root / "logs"
     problems = matches(" ERROR ", " CRITICAL ", "Traceback", "Error:")
+
+    def start(child: ManagedProcess) -> ManagedProcess:
+        children.append(child)
+        child.start(timeout=None)
+        return child
+
     say(f"starting the web app on http://127.0.0.1:{port}/")
-    web = start_child(
-        "web",
-        ["-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1", "--port", str(port), "--with-threads",
-         "--no-reload"],
-        env, logs / "web.log", problems,
-    )  # fmt: skip
-    children.append(web)
-    pool = ["--pool", "solo"] if workers == 1 else ["--pool", "prefork", "--concurrency", str(workers)]
+    web = start(web_app(env, logs / "web.log", port, on_line=echo_to_console("web", problems), own_session=True))
     say("starting a Celery worker for all queues")
-    worker = start_child(
-        "worker",
-        ["-m", "celery", "-A", "worker", "worker", *pool, "--loglevel", "INFO"],
-        env, logs / "worker.log", lambda line: " ready." in line or problems(line),
-    )  # fmt: skip
-    children.append(worker)
-    wait_for_http(f"http://127.0.0.1:{port}/healthz", web, timeout=90)
+    worker_lines = echo_to_console("worker", lambda line: " ready." in line or problems(line))
+    start(celery_worker(env, logs / "worker.log", workers, on_line=worker_lines, own_session=True))
+    web.wait_ready(timeout=90)
     for gate in access:
         config = write_gate_config(
-            root / "gates" / gate_slug(gate.name) / "gate.toml",
-            f"http://127.0.0.1:{port}", gate.gate_id, gate.token, voice,
-        )  # fmt: skip
+            root / "gates" / gate_slug(gate.name) / "gate.toml", web.url, gate.gate_id, gate.token, voice
+        )
         say(f"starting the gate client of {gate.name} (mock pins, voice: {voice})")
-        children.append(
-            start_child(gate.name, ["-m", "gate_client", "--config", str(config)], env,
-                        logs / f"gate-{gate_slug(gate.name)}.log", not_espeak_chatter)
-        )  # fmt: skip
+        log = logs / f"gate-{gate_slug(gate.name)}.log"
+        start(demo_child(gate.name, ["gate_client", "--config", str(config)], env, log, not_espeak_chatter))
     say("the worker is loading the recognition models (a few seconds; it needs them for the first frame)")
     started = time.monotonic()
     redis_url = env["REDIS_URL"]
     warm_up(get_redis(redis_url), celery_sender(redis_url), access[0].gate_id, workers, face_photo)
     say(f"the worker is ready ({time.monotonic() - started:.0f} s)")
     say("starting camera_ingest (reads each gate's video in a loop, frames to the worker)")
-    children.append(
-        start_child("camera_ingest", ["-m", "camera_ingest", "--loop", "--reload-s", "5"], env,
-                    logs / "camera_ingest.log", problems)
-    )  # fmt: skip
+    ingest_args = ["camera_ingest", "--loop", "--reload-s", "5"]
+    start(demo_child("camera_ingest", ingest_args, env, logs / "camera_ingest.log", problems))
 
 
 def not_espeak_chatter(line: str) -> bool:

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +15,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.extensions import db as _db
+from testkit.processes import ManagedProcess, celery_worker
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MYSQL_SERVER_URL = os.environ.get("FACEGATE_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306")
@@ -101,17 +99,27 @@ def app(test_env: dict[str, str]) -> Iterator[Flask]:
         _db.engine.dispose()
 
 
+def _empty_tables() -> None:
+    _db.session.rollback()
+    with _db.engine.begin() as conn:
+        conn.execute(sa.text("SET FOREIGN_KEY_CHECKS=0"))
+        for table in _db.metadata.sorted_tables:
+            conn.execute(table.delete())
+        conn.execute(sa.text("SET FOREIGN_KEY_CHECKS=1"))
+
+
+@pytest.fixture(scope="session")
+def empty_tables() -> Callable[[], None]:
+    """empty_tables(): delete every row of every table (inside an app context), as after each test."""
+    return _empty_tables
+
+
 @pytest.fixture()
 def db(app: Flask) -> Iterator:
     """The database session inside an app context; every table is emptied afterwards."""
     with app.app_context():
         yield _db
-        _db.session.rollback()
-        with _db.engine.begin() as conn:
-            conn.execute(sa.text("SET FOREIGN_KEY_CHECKS=0"))
-            for table in _db.metadata.sorted_tables:
-                conn.execute(table.delete())
-            conn.execute(sa.text("SET FOREIGN_KEY_CHECKS=1"))
+        _empty_tables()
 
 
 @pytest.fixture()
@@ -131,20 +139,9 @@ def redis_client(redis_url: str) -> Iterator[redis.Redis]:
 
 
 @pytest.fixture()
-def worker(test_env, db, redis_client, repo_root, tmp_path) -> Iterator[subprocess.Popen]:
+def worker(test_env, db, redis_client, tmp_path) -> Iterator[ManagedProcess]:
     """A real Celery worker process (solo pool, every queue) on the test database and Redis."""
-    log = (tmp_path / "worker.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool", "solo", "--loglevel", "INFO"],
-        cwd=repo_root,
-        env={**os.environ, **test_env},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    yield proc
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    process = celery_worker({**os.environ, **test_env}, tmp_path / "worker.log")
+    process.start()
+    yield process
+    process.stop(timeout=20)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.e2e import Pass, write_scene
+from testkit.scenes import Pass, write_scene
 
 
 def people_photos(faces_dir: Path, count: int) -> dict[str, list[Path]]:

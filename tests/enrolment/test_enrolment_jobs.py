@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
+import os
 import time
 from pathlib import Path
 
@@ -22,7 +20,8 @@ from app.models import FaceImage, Job, ModelVersion
 from app.recognition.classify import classifier_to_arrays
 from app.recognition.store import latest_version
 from app.recognition.training import load_classifier
-from bench.e2e import background
+from testkit.processes import ManagedProcess, free_port, python_module
+from testkit.scenes import background
 
 from .conftest import people_photos
 
@@ -53,28 +52,26 @@ def test_a_missing_camera_fails_the_job_with_a_clear_message(app, db, tmp_path) 
     assert finished.state == "failed" and "no such video file" in finished.message
 
 
-def test_a_camera_that_disappears_ends_the_job_keeping_its_shots(app, db, faces_dir, photo_video, repo_root) -> None:
+def test_a_camera_that_disappears_ends_the_job_keeping_its_shots(app, db, faces_dir, photo_video, tmp_path) -> None:
     photos = next(iter(people_photos(faces_dir, 1).values()))
     video = photo_video(photos[:10], seconds_each=1.0)
-    port = 18000 + (int(time.time() * 1000) % 1000)
-    streamer = subprocess.Popen(
-        [sys.executable, "-m", "gate_client.stream", "--source", str(video), "--host", "127.0.0.1",
-         "--port", str(port), "--fps", "10", "--loop"],
-        cwd=repo_root,
-    )
+    port = free_port()
+    args = python_module("gate_client.stream", "--source", str(video), "--host", "127.0.0.1", "--port", str(port),
+                         "--fps", "10", "--loop")  # fmt: skip
+    streamer = ManagedProcess("streamer", args, dict(os.environ), tmp_path / "stream.log")
     staff, _ = create_staff("C3", "Gone", "Camera")
     job = create_job("capture", staff.id)
 
     def stop_streamer_after_a_shot(current: Job) -> None:
-        if current.progress > 0 and streamer.poll() is None:
-            streamer.send_signal(signal.SIGKILL)
+        if current.progress > 0:
+            streamer.kill()
 
+    streamer.start()
     try:
         time.sleep(3)  # the streamer opens its video
         finished = run_capture(job.id, f"http://127.0.0.1:{port}/stream.mjpg", observe=stop_streamer_after_a_shot)
     finally:
         streamer.kill()
-        streamer.wait()
     assert finished.state == "failed", finished.message
     assert "stopped giving frames" in finished.message and "were kept" in finished.message
     kept = db.session.scalar(sa.select(sa.func.count()).select_from(FaceImage).where(FaceImage.staff_id == staff.id))

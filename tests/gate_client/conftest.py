@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import socket
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
 from gpiozero.pins.mock import MockFactory
 
+import testkit.processes
 from gate_client.hardware import GateHardware
 
 GREEN, RED, RELAY = 17, 27, 22
@@ -47,16 +47,10 @@ def wait_for() -> Callable[..., object]:
     return _wait_for
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture()
 def free_port() -> Callable[[], int]:
     """free_port(): a TCP port on 127.0.0.1 that nothing listens on right now."""
-    return _free_port
+    return testkit.processes.free_port
 
 
 @pytest.fixture(autouse=True)

@@ -8,10 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from datetime import UTC, datetime
@@ -24,6 +20,7 @@ from app.gates.stream import Event, publish_event
 from app.models import Gate
 from app.redis_client import get_redis
 from gate_client.voice import wav_duration
+from testkit.processes import ManagedProcess, free_port, port_open, python_module, web_app
 
 pytestmark = pytest.mark.slow
 
@@ -32,37 +29,6 @@ MAXLEN = 1000
 # Below redis-py's default 5 s socket timeout, which the server's XREAD BLOCK currently runs into (see
 # test_an_idle_long_poll_longer_than_5_s_is_not_a_server_error).
 POLL_WAIT_S = 4
-
-
-class WebServer:
-    """The facegate web app served by `flask run` in its own process, which can be stopped and started again."""
-
-    def __init__(self, port: int, env: dict[str, str], root: Path, log_path: Path) -> None:
-        self.port, self.env, self.root, self.log_path = port, env, root, log_path
-        self.url = f"http://127.0.0.1:{port}"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> float:
-        """Start the server and wait until it accepts connections; return that moment (time.time())."""
-        command = [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", str(self.port), "--no-reload"]
-        with open(self.log_path, "a") as log:
-            self.process = subprocess.Popen(command, cwd=self.root, env=self.env, stdout=log, stderr=log)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"the web app exited: {self.log_path.read_text()[-2000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return time.time()
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("the web app did not start within 60 s")
-
-    def stop(self) -> None:
-        """Stop the server (SIGTERM), dropping any long poll in progress."""
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(20)
 
 
 class GateProcess:
@@ -82,27 +48,20 @@ class GateProcess:
             f'[pins]\nfactory = "mock"\nchange_log = "{self.pin_log}"\n'
             f'[voice]\nmode = "wav"\nwav_dir = "{self.wav_dir}"\n'
         )
-        self.runs = 0
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def log_path(self) -> Path:
-        return self.folder / f"client-{self.runs}.log"
+        args = python_module("gate_client", "--config", str(self.config))
+        self.process = ManagedProcess("gate_client", args, dict(os.environ), folder / "client.log")
 
     def start(self) -> None:
-        self.runs += 1
-        with open(self.log_path, "w") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "gate_client", "--config", str(self.config)], stdout=log, stderr=log
-            )
+        """Start the client (again)."""
+        self.process.start()
 
     def stop(self) -> int:
         """SIGTERM the client and return its exit status."""
-        self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(15)
+        return self.process.stop(timeout=15)
 
     def log(self, run: int | None = None) -> str:
-        return (self.folder / f"client-{run or self.runs}.log").read_text()
+        """What the run-th run of the client logged (1: the first; None: the latest)."""
+        return (self.process.current_log if run is None else self.process.log_of(run - 1)).read_text()
 
     def handled(self, event_id: str, run: int | None = None) -> int:
         """How many times this run of the client acted on the event."""
@@ -116,9 +75,8 @@ class GateProcess:
         return [(row["time"], row["state"]) for row in rows if row["pin"] == f"GPIO{pin}"]
 
     def kill(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+        """SIGKILL the client if it still runs."""
+        self.process.kill()
 
 
 def make_event(gate_id: int, kind: str, direction: str | None = None) -> Event:
@@ -131,12 +89,13 @@ def make_event(gate_id: int, kind: str, direction: str | None = None) -> Event:
 
 
 @pytest.fixture()
-def web(app, db, redis_client, test_env, repo_root, free_port, tmp_path):
-    """The web app running as a real HTTP server on a free loopback port."""
-    server = WebServer(free_port(), {**os.environ, **test_env}, repo_root, tmp_path / "web.log")
-    server.start()
+def web(app, db, redis_client, test_env, tmp_path):
+    """The web app running as a real HTTP server on a free loopback port (ready once it accepts connections)."""
+    port = free_port()
+    server = web_app({**os.environ, **test_env}, tmp_path / "web.log", port, threads=False, ready=port_open(port))
+    server.start(timeout=60)
     yield server
-    server.stop()
+    server.stop(timeout=20)
 
 
 @pytest.fixture()
@@ -215,12 +174,12 @@ def test_server_restart_mid_long_poll_recovers_within_5_s(gate_process, web, gat
     wait_for(lambda: client.handled(first.id), timeout=15)
     time.sleep(1.0)  # the client is now inside a long poll
 
-    web.stop()
+    web.stop(timeout=20)
     while_down = make_event(gate_id, "denied")
     publish_event(streams, while_down, MAXLEN)
     wait_for(lambda: "server request failed" in client.log(), timeout=10)
     time.sleep(1.0)  # a few failed retries
-    back_at = web.start()
+    back_at = web.start(timeout=60)
     wait_for(lambda: client.handled(while_down.id), timeout=15)
     recovered_in = time.time() - back_at
     assert recovered_in < 5.0, f"took {recovered_in:.1f} s after the server came back"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import signal
+import os
 import subprocess
 import sys
 import urllib.request
@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from app.cameras import open_camera, read_rgb
+from testkit.processes import ManagedProcess, python_module
 
 pytestmark = pytest.mark.slow
 
@@ -30,21 +31,16 @@ def video(tmp_path):
 
 
 @pytest.fixture()
-def streamer(video, free_port, wait_for, tmp_path):
+def streamer(video, free_port, tmp_path):
     """The streamer serving the looping video; yields its base URL."""
     port = free_port()
-    with open(tmp_path / "stream.log", "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gate_client.stream", "--source", str(video), "--loop", "--host", "127.0.0.1",
-             "--port", str(port), "--fps", "15", "--width", "320", "--height", "240"],
-            stdout=log, stderr=log,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    wait_for(lambda: "serving" in (tmp_path / "stream.log").read_text(), timeout=20)
-    yield url, process
-    if process.poll() is None:
-        process.kill()
-        process.wait()
+    log = tmp_path / "stream.log"
+    args = python_module("gate_client.stream", "--source", str(video), "--loop", "--host", "127.0.0.1",
+                         "--port", str(port), "--fps", "15", "--width", "320", "--height", "240")  # fmt: skip
+    process = ManagedProcess("streamer", args, dict(os.environ), log, ready=lambda: "serving" in log.read_text())
+    process.start(timeout=20)
+    yield f"http://127.0.0.1:{port}", process
+    process.kill()
 
 
 def test_snapshot_is_a_jpeg_of_the_camera(streamer) -> None:
@@ -68,8 +64,7 @@ def test_opencv_reads_the_mjpeg_stream_like_camera_ingest(streamer) -> None:
             capture.release()
     assert all(frame is not None and frame.shape == (240, 320, 3) for frame in frames)
     assert len({frame.tobytes() for frame in frames}) > 1, "the frames change as the video plays"
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(10) == 0
+    assert process.stop(timeout=10) == 0
 
 
 def test_a_missing_camera_is_a_clear_error(tmp_path) -> None:

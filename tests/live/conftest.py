@@ -1,4 +1,5 @@
-"""Fixtures of tests/live: generated test videos (cv2.VideoWriter) and the Redis client the gates use."""
+"""Fixtures of tests/live: generated test videos (cv2.VideoWriter), the Redis client the gates use, and a model the
+product trained (through the enrolment service)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ import cv2
 import numpy as np
 import pytest
 
+from app.accounts import create_staff
+from app.recognition.configured import recognizer_from_config
 from app.redis_client import get_redis
+from testkit.scenes import one_face
+from testkit.site import enrol_and_train, pick_people
 
 
 def _write_video(path: Path, frames: Iterable[np.ndarray], fps: float) -> Path:
@@ -62,18 +67,27 @@ class TrainedModel:
 
 
 @pytest.fixture(scope="session")
-def trained_model(app, faces_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> TrainedModel:
-    """Train, through the recognition core, on the first 8 photos of the two people with the most photos.
+def trained_model(app, faces_dir: Path, tmp_path_factory: pytest.TempPathFactory, empty_tables) -> TrainedModel:
+    """A model the product trained, in a model store of its own: the two people with the most photos, staff IDs
+    their folder names, get their first 8 photos uploaded, preprocessed and trained through the enrolment service.
+    Their rows are deleted again (each test creates the staff it needs); the model stays.
 
     The held-out photos are those that show one face as a gate's camera sees them (a second face in the
     background would rightly make a decision of its own).
     """
-    from app.recognition.configured import recognizer_from_config
-    from bench.e2e import enroll_people, one_face, pick_people
-
     recognizer = recognizer_from_config(app.config)
     enrolled, held_out = pick_people(faces_dir, count=2, enroll=8)
     model_dir = tmp_path_factory.mktemp("models")
-    enroll_people(recognizer, enrolled, model_dir)
+    with app.app_context():
+        shared = app.config["MODEL_DIR"], app.config["DATA_DIR"]
+        app.config.update(MODEL_DIR=model_dir, DATA_DIR=tmp_path_factory.mktemp("dataset"))
+        try:
+            for name in enrolled:
+                first, _, last = name.partition("_")
+                create_staff(name, first, last or first)
+            enrol_and_train(enrolled)
+        finally:
+            app.config["MODEL_DIR"], app.config["DATA_DIR"] = shared
+            empty_tables()
     single = {name: [photo for photo in photos if one_face(recognizer, photo)] for name, photos in held_out.items()}
     return TrainedModel(model_dir, single)

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 
@@ -20,6 +17,7 @@ from camera_ingest.gates import active_gate_sources
 from camera_ingest.reader import GateReader, ReaderSettings
 from camera_ingest.sender import celery_sender
 from camera_ingest.supervisor import Supervisor
+from testkit.processes import ManagedProcess, python_module
 
 
 @pytest.fixture()
@@ -109,25 +107,17 @@ def test_added_changed_and_removed_gates_are_picked_up_without_restart(
 
 
 @pytest.mark.slow
-def test_sigterm_stops_the_ingest_cleanly(app, db, test_env, repo_root, redis_client, plain_video, tmp_path) -> None:
+def test_sigterm_stops_the_ingest_cleanly(app, db, test_env, redis_client, plain_video, tmp_path) -> None:
     video = plain_video(tmp_path / "door.avi", seconds=1.0)
     gate, _ = create_gate("Front", str(video))
     stats_file = tmp_path / "stats.json"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "camera_ingest", "--loop", "--fps", "5", "--stats-file", str(stats_file)],
-        cwd=repo_root,
-        env={**os.environ, **test_env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    args = python_module("camera_ingest", "--loop", "--fps", "5", "--stats-file", str(stats_file))
+    ingest = ManagedProcess("camera_ingest", args, {**os.environ, **test_env}, tmp_path / "ingest.log")
+    ingest.start()
     try:
         assert wait_until(lambda: redis_client.llen("recognize") > 0, timeout=60)
-        proc.send_signal(signal.SIGTERM)
-        output, _ = proc.communicate(timeout=30)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, output
+        status = ingest.stop()  # SIGTERM
+    assert status == 0, ingest.log_tail(40)
     stats = json.loads(stats_file.read_text())
     assert stats[str(gate.id)]["sent"] >= 1

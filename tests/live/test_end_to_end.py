@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 import time
 
 import pytest
@@ -12,7 +11,9 @@ from sqlalchemy import select
 from app.accounts import create_gate, create_staff
 from app.models import Log
 from app.recognition.configured import recognizer_from_config
-from bench.e2e import GatePoller, Pass, one_face, start_process, start_web, start_worker, stop_process, write_scene
+from testkit.gate_poller import GatePoller
+from testkit.processes import ManagedProcess, celery_worker, python_module, web_app
+from testkit.scenes import Pass, one_face, write_scene
 
 FPS = 10.0
 
@@ -42,26 +43,26 @@ def test_enrolled_person_in_out_then_a_stranger(app, db, test_env, redis_client,
         "FACEGATE_COOLDOWN_S": "4",
         "FACEGATE_TRACK_GAP_S": "1.5",
     }
-    web, base_url = start_web(env, tmp_path / "web.log")
-    worker = start_worker(env, tmp_path / "worker.log")
-    front_client = GatePoller(base_url, front.id, front_token).start()
-    back_client = GatePoller(base_url, back.id, back_token).start()
-    ingest = start_process(
-        [sys.executable, "-m", "camera_ingest", "--fps", str(FPS), "--max-in-flight", "3", "--reload-s", "1"],
-        env,
-        tmp_path / "ingest.log",
-    )
+    web = web_app(env, tmp_path / "web.log")
+    web.start(timeout=90)
+    worker = celery_worker(env, tmp_path / "worker.log", queues="recognize")
+    worker.start()
+    front_client = GatePoller(web.url, front.id, front_token).start()
+    back_client = GatePoller(web.url, back.id, back_token).start()
+    ingest_args = ["camera_ingest", "--fps", str(FPS), "--max-in-flight", "3", "--reload-s", "1"]
+    ingest = ManagedProcess("camera_ingest", python_module(*ingest_args), env, tmp_path / "ingest.log")
+    ingest.start()
     try:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline and len(front_client.received) < 3:
             time.sleep(0.5)
         time.sleep(3)  # anything late (a duplicate) would show up now
     finally:
-        stop_process(ingest)
+        ingest.stop()
         front_events = [event for _at, event in front_client.stop()]
         back_events = back_client.stop()
-        stop_process(worker)
-        stop_process(web)
+        worker.stop()
+        web.stop()
     logs = {name: (tmp_path / name).read_text()[-3000:] for name in ("ingest.log", "worker.log")}
     summary = [(e["type"], e["staff_id"], e["direction"]) for e in front_events]
     assert summary == [("granted", staff_id, "in"), ("granted", staff_id, "out"), ("stranger", None, None)], logs

@@ -15,8 +15,8 @@ from app.gates.in_flight import in_flight_key, take_slot
 from app.gates.stream import gate_stream_key
 from app.models import Log
 from app.tasks.recognize import recognize
-from bench.e2e import background, scene_frame
 from camera_ingest.reader import encode_jpeg
+from testkit.scenes import background, scene_frame
 
 
 def frame_b64(photo=None, index: int = 0) -> str:

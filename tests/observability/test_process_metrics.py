@@ -25,9 +25,10 @@ from app.observability.metrics import (
 )
 from app.redis_client import get_redis
 from app.tasks.recognize import recognize
-from bench.e2e import free_port, write_scene
 from camera_ingest.metrics import StatsPublisher
 from camera_ingest.reader import GateReader, ReaderSettings, encode_jpeg
+from testkit.processes import free_port
+from testkit.scenes import write_scene
 
 
 @pytest.fixture()
