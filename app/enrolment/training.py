@@ -1,4 +1,6 @@
-"""Training: the open-set classifier from the cached embeddings, published as a new model version."""
+"""Training for the enrolment service: the enrolled people's cached embeddings (recomputed where stale) through the
+core's one training function (app/recognition/training.py), published as a new model version with its ModelVersion
+row; one training at a time."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Turn the recognition core's per-face results into votes for a gate's window, and pool a track's embeddings."""
+"""Turn the recognition core's per-face verdicts into votes for a gate's window, and pool a track's embeddings."""
 
 from __future__ import annotations
 
