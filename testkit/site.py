@@ -3,6 +3,7 @@ enrolled through the product's enrolment service, and workers warmed up before t
 
 from __future__ import annotations
 
+import shutil
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -13,7 +14,7 @@ import redis
 import sqlalchemy as sa
 from flask import current_app
 
-from app.enrolment.photos import add_uploaded_photos
+from app.enrolment.photos import raw_dir, record_raw_photos
 from app.enrolment.service import run_preprocess, run_train
 from app.extensions import db
 from app.gates.decide import pending_key
@@ -63,12 +64,18 @@ def pick_people(faces_dir: Path, count: int, enroll: int) -> tuple[dict[str, lis
 
 
 def enrol_and_train(photos: Mapping[str, Sequence[Path]]) -> int:
-    """In an app context, through the product's enrolment service, as an admin's upload would go: each staff member
-    (by staff ID) gets their photos, every new photo is preprocessed, and a model is trained and published in the
-    configured MODEL_DIR; its version. RuntimeError when a job fails."""
+    """In an app context, through the product's enrolment service: each staff member's (by staff ID) photos become
+    their raw photos, every new photo is preprocessed, and a model is trained and published in the configured
+    MODEL_DIR; its version. RuntimeError when a job fails.
+
+    The photo files are stored as they are, the way a capture stores its shots, so that every run enrols exactly the
+    same pixels (an upload would re-encode them, which moves the embeddings a little).
+    """
     for staff_id, paths in photos.items():
         staff = db.session.scalar(sa.select(Staff).where(Staff.staff_id == staff_id))
-        add_uploaded_photos(staff, [(path.name, path.read_bytes()) for path in paths])
+        folder = raw_dir(staff)
+        folder.mkdir(parents=True, exist_ok=True)
+        record_raw_photos(staff, [Path(shutil.copyfile(path, folder / path.name)) for path in paths])
     for kind, run in (("preprocess", run_preprocess), ("train", run_train)):
         job = run(create_job(kind).id)
         if job.state != "succeeded":
