@@ -2,11 +2,11 @@
 
 `python -m bench.e2e --faces DIR [--json]` (DIR laid out like ../shared/faces: people/, strangers/). It builds a
 scratch MariaDB database and uses a scratch Redis database, enrols people from their first photos through the
-enrolment service (upload, preprocess, train), plays a 640x480 video in which held-out photos of them and of
-strangers pass the gate one at a time, and measures, with one and with two recognition worker processes: latency
-from the first frame that shows the face to the event delivered by the gate endpoint (p50, p95), frames processed
-per second, frames dropped, events lost/duplicated/wrong. The scenes, processes, gate poller and scoring are the
-test kit's (testkit/).
+enrolment service (stored as raw photos, preprocessed, trained), plays a 640x480 video in which held-out photos of
+them and of strangers pass the gate one at a time, and measures, with one and with two recognition worker processes:
+latency from the first frame that shows the face to the event delivered by the gate endpoint (p50, p95), frames
+processed per second, frames dropped, events lost/duplicated/wrong. The scenes, processes, gate poller and scoring
+are the test kit's (testkit/).
 """
 
 from __future__ import annotations

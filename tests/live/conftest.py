@@ -69,7 +69,7 @@ class TrainedModel:
 @pytest.fixture(scope="session")
 def trained_model(app, faces_dir: Path, tmp_path_factory: pytest.TempPathFactory, empty_tables) -> TrainedModel:
     """A model the product trained, in a model store of its own: the two people with the most photos, staff IDs
-    their folder names, get their first 8 photos uploaded, preprocessed and trained through the enrolment service.
+    their folder names, get their first 8 photos stored, preprocessed and trained through the enrolment service.
     Their rows are deleted again (each test creates the staff it needs); the model stays.
 
     The held-out photos are those that show one face as a gate's camera sees them (a second face in the
