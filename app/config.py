@@ -114,6 +114,14 @@ class Config:
         self.MIN_FACE_PX = _env_int("FACEGATE_MIN_FACE_PX", 40)
         # Consulted only when FaceNet is unsure: "dlib" (the default) or "none".
         self.SECOND_EMBEDDER = _env_str("FACEGATE_SECOND_EMBEDDER", "dlib")
+        # Faces of people who will never be enrolled, for stranger thresholds (docs/recognition.md).
+        shipped_cohort = PROJECT_ROOT / "app" / "recognition" / "data" / "cohort-lfw.npz"
+        self.COHORT_FILE = Path(_env_str("FACEGATE_COHORT_FILE", str(shipped_cohort)))
+        # The strangers the gates decided join the cohort at training (the newest this many, of this many days).
+        self.SITE_COHORT_MAX = _env_int("FACEGATE_SITE_COHORT_MAX", 2000)
+        self.SITE_COHORT_DAYS = _env_int("FACEGATE_SITE_COHORT_DAYS", 90)
+        # Face crops of gate decisions are kept for an admin's review until reviewed or this many days old.
+        self.REVIEW_CROP_DAYS = _env_int("FACEGATE_REVIEW_CROP_DAYS", 3)
 
         # Enrolment.
         self.CAPTURE_SHOTS = _env_int("FACEGATE_CAPTURE_SHOTS", 50)
@@ -122,6 +130,9 @@ class Config:
         # Live decisions at the gates.
         self.WINDOW_FRAMES = _env_int("FACEGATE_WINDOW_FRAMES", 50)
         self.MIN_VOTES = _env_int("FACEGATE_MIN_VOTES", 5)
+        # A stranger needs more agreeing frames than a person: a member of staff is never turned away for a few
+        # unsure frames.
+        self.STRANGER_VOTES = _env_int("FACEGATE_STRANGER_VOTES", 2 * self.MIN_VOTES)
         self.COOLDOWN_S = _env_float("FACEGATE_COOLDOWN_S", 30.0)
         self.TRACK_GAP_S = _env_float("FACEGATE_TRACK_GAP_S", 2.0)
         self.POOL_EMBEDDINGS = _env_bool("FACEGATE_POOL_EMBEDDINGS", True)

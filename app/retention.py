@@ -1,7 +1,9 @@
-"""Retention for privacy: delete in/out log rows, event files and raw enrolment photos older than the set days.
+"""Retention for privacy: delete in/out log rows, event files, raw enrolment photos and decision faces older than
+the set days.
 
 Each kind has its own setting (FACEGATE_LOG_RETENTION_DAYS, FACEGATE_EVENT_FILE_RETENTION_DAYS,
-FACEGATE_RAW_PHOTO_RETENTION_DAYS); 0 keeps that kind forever. docs/operations.md states the rules.
+FACEGATE_RAW_PHOTO_RETENTION_DAYS, FACEGATE_REVIEW_CROP_DAYS, FACEGATE_SITE_COHORT_DAYS); 0 keeps the first three
+kinds forever. docs/operations.md states the rules.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 
 from app.enrolment.dataset import DatasetPathError, resolve_stored
+from app.enrolment.site_faces import purge_decision_faces
 from app.extensions import db
 from app.models import FaceImage, Log, ModelVersion
 
@@ -30,6 +33,8 @@ class RetentionReport:
     log_rows: int = 0
     event_files: int = 0
     raw_photos: int = 0
+    decision_crops: int = 0
+    decision_faces: int = 0
 
     def as_dict(self) -> dict:
         """The counts as a plain dict."""
@@ -105,4 +110,6 @@ def run_retention(config: Mapping, now: datetime | None = None) -> RetentionRepo
         report.event_files = purge_event_files(Path(config["DATA_DIR"]) / "events", before)
     if (before := cutoff(config["RAW_PHOTO_RETENTION_DAYS"], now)) is not None:
         report.raw_photos = purge_raw_photos(Path(config["DATA_DIR"]), before)
+    faces = purge_decision_faces(now or datetime.now(UTC), config["REVIEW_CROP_DAYS"], config["SITE_COHORT_DAYS"])
+    report.decision_crops, report.decision_faces = faces["decision_crops"], faces["decision_faces"]
     return report

@@ -42,6 +42,7 @@ EVENT_COUNTS = (
     "wrong_decisions",
     "stranger_passes",
     "stranger_granted",
+    "staff_as_stranger",
     "other_face_events",
 )
 

@@ -17,10 +17,19 @@ import numpy as np
 
 from app.recognition.align import align_face
 from app.recognition.classify import FaceClassifier
+from app.recognition.cohort import SHIPPED_COHORT, Cohort, load_cohort
 from app.recognition.detect import DETECTORS
-from app.recognition.embed import EMBEDDERS, embed_faces, get_embedder, l2_normalize, prewhiten, standardize
-from app.recognition.evaluate import evaluate, image_files, verify_pairs
+from app.recognition.embed import (
+    EMBEDDERS,
+    embed_faces,
+    get_embedder,
+    l2_normalize,
+    prewhiten,
+    standardize,
+)
+from app.recognition.evaluate import evaluate, image_files
 from app.recognition.images import read_image
+from app.recognition.pairs import verify_pairs
 from app.recognition.pipeline import Recognizer, Timings
 from app.recognition.training import train_from_vectors
 
@@ -84,8 +93,13 @@ def training_seconds(people: int, per_person: int = 20) -> float:
     labels = np.repeat([str(i) for i in range(people)], per_person)
     vectors = np.hstack([cluster(512), cluster(128)])  # FaceNet's part, then the second embedder's
     start = time.perf_counter()
-    train_from_vectors(vectors, labels)
+    train_from_vectors(vectors, labels, shipped_cohort())
     return round(time.perf_counter() - start, 2)
+
+
+def shipped_cohort() -> Cohort:
+    """The background cohort the project ships."""
+    return load_cohort(SHIPPED_COHORT, Recognizer().embedding_name)[0]
 
 
 def preprocessing_comparison(recognizer: Recognizer, people_dir: Path, enroll: int) -> dict:
@@ -148,8 +162,9 @@ def main() -> None:
             recognizer = Recognizer(detector=detector, embedder=embedder, model_dir=args.model_dir)
             default = detector == "opencv" and embedder == "opencv"
             evaluation = evaluate(
-                recognizer, people_dir, strangers_dir, args.enroll, None if default else args.other_pairs_people
-            )
+                recognizer, people_dir, strangers_dir, args.enroll, shipped_cohort(),
+                limit_people=None if default else args.other_pairs_people,
+            )  # fmt: skip
             model = train_classifier_from_people(recognizer, people[:8])
             crops = np.stack(crops_of(recognizer, photos) * 2)
             row = {
@@ -193,7 +208,7 @@ def train_classifier_from_people(recognizer: Recognizer, people: list[Path]) -> 
             if len(vector):
                 vectors.append(vector)
                 labels.append(person.name)
-    return train_from_vectors(np.stack(vectors), np.array(labels))
+    return train_from_vectors(np.stack(vectors), np.array(labels), shipped_cohort())
 
 
 HEADER = (

@@ -48,6 +48,7 @@ def score_run(passes: list[Pass], playback_t0: float, received: list[tuple[float
         else:
             by_pass[index].append((arrived, event))
     latencies, lost, duplicated, wrong, stranger_granted, other_faces = [], 0, len(ids) - len(set(ids)), spurious, 0, 0
+    staff_as_stranger = 0
     mistakes = []
     for index, walk in enumerate(passes):
         events = by_pass[index]
@@ -61,6 +62,9 @@ def score_run(passes: list[Pass], playback_t0: float, received: list[tuple[float
             mistakes.append({"pass": index, "photo": walk.photo.name, "start_s": walk.start_s, "got": got})
         if walk.staff_id is None and any(kind == "granted" for kind, _staff in outcomes):
             stranger_granted += 1
+        # A member of staff turned away as a stranger (a stranger event beside their grant is another face).
+        if walk.staff_id is not None and ("stranger", None) in outcomes and expected not in outcomes:
+            staff_as_stranger += 1
         if not events:
             lost += 1
             continue
@@ -81,6 +85,7 @@ def score_run(passes: list[Pass], playback_t0: float, received: list[tuple[float
         "wrong_decisions": wrong,
         "stranger_passes": sum(1 for p in passes if p.staff_id is None),
         "stranger_granted": stranger_granted,
+        "staff_as_stranger": staff_as_stranger,
         "other_face_events": other_faces,
         "mistakes": mistakes,
     }

@@ -13,6 +13,7 @@ from app.admin.live import LiveView
 from app.admin.logs import LogAdmin
 from app.admin.people import AdminAccountAdmin, StaffAdmin
 from app.admin.readonly import JobAdmin, ModelVersionAdmin
+from app.admin.review import ReviewView
 from app.admin.security import AdminHome
 from app.extensions import db
 from app.models import Gate, Job, Log, ModelVersion, Staff, User
@@ -35,5 +36,6 @@ def init_admin(flask_app: Flask) -> Admin:
                                      category="Recognition"))
     admin.add_view(EnrolmentView(name="Enrolment", endpoint="enrolment", category="Recognition"))
     admin.add_view(JobAdmin(Job, db, name="Jobs", endpoint="jobs", category="Recognition"))
+    admin.add_view(ReviewView(name="Review decisions", endpoint="review", category="Recognition"))
     admin.add_link(MenuLink(name="Attendance", endpoint="reports.attendance_report"))
     return admin

@@ -17,8 +17,7 @@ from app.enrolment.training import KEEP_VERSIONS, TrainingError, train_model, tr
 from app.extensions import db
 from app.jobs import create_job, report_progress, run_job
 from app.models import Job, Staff
-from app.recognition.classify import CALIBRATION_MIN_PEOPLE
-from app.recognition.configured import recognizer_from_config
+from app.recognition.configured import cohort_from_config, recognizer_from_config
 
 TASKS = {"capture": "facegate.capture", "preprocess": "facegate.preprocess", "train": "facegate.train"}
 Observer = Callable[[Job], None]
@@ -114,17 +113,18 @@ def run_train(
                 recognizer_from_config(config),
                 data_root(),
                 Path(config["MODEL_DIR"]),
+                cohort_from_config(config),
                 full,
                 lambda done, total: report(done, total, f"embedding {done} of {total}"),
                 keep_versions=1 if forget else KEEP_VERSIONS,
+                site_cohort_limits=(config["SITE_COHORT_MAX"], config["SITE_COHORT_DAYS"]),
             )
-        summary = f"model version {version.version}: {version.people_count} people, {version.image_count} photos"
-        if version.people_count < CALIBRATION_MIN_PEOPLE:
-            summary += (
-                f"; with fewer than {CALIBRATION_MIN_PEOPLE} people enrolled, strangers who look like someone"
-                " enrolled are accepted more often than 1 in 100 (docs/recognition.md)"
-            )
-        return summary
+        thresholds = version.metrics["thresholds"]
+        return (
+            f"model version {version.version}: {version.people_count} people, {version.image_count} photos; "
+            f"stranger thresholds from {thresholds['cohort_faces']} cohort faces and "
+            f"{thresholds['site_faces']} strangers seen at the gates"
+        )
 
     return run_job(job_id, work, (TrainingError,), task_id)
 

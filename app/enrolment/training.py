@@ -14,8 +14,10 @@ import redis
 from sqlalchemy import func, select
 
 from app.enrolment.preprocess import embed_face_image
+from app.enrolment.site_faces import hard_negatives, site_cohort
 from app.extensions import db
 from app.models import FaceImage, ModelVersion, Staff
+from app.recognition.cohort import Cohort
 from app.recognition.pipeline import Recognizer
 from app.recognition.store import list_versions, model_filename
 from app.recognition.training import publish_classifier, train_from_vectors
@@ -26,7 +28,7 @@ KEEP_VERSIONS = 3
 
 
 class TrainingError(RuntimeError):
-    """Training cannot run (e.g. fewer than two enrolled people); str(error) says why."""
+    """Training cannot run (e.g. nobody has usable photos); str(error) says why."""
 
 
 def _usable_images() -> list[tuple[FaceImage, str]]:
@@ -52,11 +54,17 @@ def train_model(
     recognizer: Recognizer,
     data_root: Path,
     model_dir: Path,
+    cohort: Cohort,
     full: bool = False,
     on_progress: Callable[[int, int], None] = lambda done, total: None,
     keep_versions: int = KEEP_VERSIONS,
+    site_cohort_limits: tuple[int, int] = (2000, 90),
 ) -> ModelVersion:
-    """Embed what has no valid cached embedding (everything if full), train, publish and record a new version."""
+    """Embed what has no valid cached embedding (everything if full), train, publish and record a new version.
+
+    cohort: the background cohort (cohort file); the strangers the gates saw (at most site_cohort_limits[0] of the
+    last site_cohort_limits[1] days) join it, and the grants an admin marked wrong become hard negatives.
+    """
     started = time.perf_counter()
     images = _usable_images()
     stale = [img for img, _ in images if full or img.embedding is None or img.embedder != recognizer.embedding_name]
@@ -66,10 +74,14 @@ def train_model(
         on_progress(done, len(stale) + 1)
     usable = [(img, sid) for img, sid in _usable_images() if img.rejection_reason is None and img.embedding]
     labels = np.array([sid for _, sid in usable])
-    if len(set(labels)) < 2:
-        raise TrainingError(f"training needs photos of at least two people; {len(set(labels))} have usable photos")
+    if len(labels) == 0:
+        raise TrainingError("training needs usable photos of at least one person; nobody has any yet")
     fit_started = time.perf_counter()
-    model = train_from_vectors(np.stack([img.embedding_vector() for img, _ in usable]), labels)
+    embedder = recognizer.embedding_name
+    seen = site_cohort(embedder, *site_cohort_limits)
+    full_cohort = cohort if seen is None else cohort.join(seen)
+    vectors = np.stack([img.embedding_vector() for img, _ in usable])
+    model = train_from_vectors(vectors, labels, full_cohort, hard_negatives(embedder))
     fit_seconds = time.perf_counter() - fit_started
     newest = db.session.scalar(select(func.max(ModelVersion.version))) or 0
     version = max([newest, *list_versions(model_dir)]) + 1

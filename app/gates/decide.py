@@ -22,17 +22,23 @@ MIN_TRACK_IOU = 0.2
 # The window state of a gate nobody passed for a day is dropped.
 STATE_TTL_S = 24 * 3600
 
-# Classifies a pooled (mean) embedding with the open-set rule: the identity, or None for a stranger.
-PooledClassifier = Callable[[np.ndarray], str | None]
+# A new stranger track whose mean FaceNet embedding is this close to a stranger announced at the gate within the
+# cooldown is the same person again (a track lost and found), not a new stranger.
+SAME_STRANGER_COSINE = 0.7
+
+# Classifies a track's mean embeddings (FaceNet, second embedder or None) with the open-set rule: identity or None.
+PooledClassifier = Callable[[np.ndarray, np.ndarray | None], str | None]
 
 
 @dataclass(frozen=True)
 class FaceVote:
-    """One face's vote in a frame: its box (x, y, w, h), the identity given (None: stranger), its embedding."""
+    """One face's vote in a frame: its box (x, y, w, h), the identity given (None: stranger), its embeddings
+    (FaceNet; the second embedder's when it was consulted)."""
 
     box: tuple[float, float, float, float]
     identity: str | None
     embedding: np.ndarray | None = None
+    second: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -47,20 +53,28 @@ class FrameResult:
 
 @dataclass(frozen=True)
 class DecisionRules:
-    """The decision settings: window length, votes needed, debounce per person, the gap that ends a track."""
+    """The decision settings: window length, votes needed for a person and for a stranger, debounce per person,
+    the gap that ends a track."""
 
     window_frames: int = 50
     min_votes: int = 5
+    stranger_votes: int = 10
     cooldown_s: float = 30.0
     track_gap_s: float = 2.0
 
+    def __post_init__(self) -> None:
+        if self.window_frames < 1 or not 1 <= self.min_votes <= self.window_frames:
+            raise ValueError("need WINDOW_FRAMES >= 1 and 1 <= MIN_VOTES <= WINDOW_FRAMES")
+        if not self.min_votes <= self.stranger_votes <= self.window_frames:
+            raise ValueError("need MIN_VOTES <= STRANGER_VOTES <= WINDOW_FRAMES")
+
     @classmethod
     def from_config(cls, config: Mapping) -> DecisionRules:
-        """The rules from the app's configuration (WINDOW_FRAMES, MIN_VOTES, COOLDOWN_S, TRACK_GAP_S)."""
-        rules = cls(config["WINDOW_FRAMES"], config["MIN_VOTES"], config["COOLDOWN_S"], config["TRACK_GAP_S"])
-        if rules.window_frames < 1 or not 1 <= rules.min_votes <= rules.window_frames:
-            raise ValueError("need WINDOW_FRAMES >= 1 and 1 <= MIN_VOTES <= WINDOW_FRAMES")
-        return rules
+        """The rules from the app's configuration (WINDOW_FRAMES, MIN_VOTES, STRANGER_VOTES, COOLDOWN_S, ...)."""
+        return cls(
+            config["WINDOW_FRAMES"], config["MIN_VOTES"], config["STRANGER_VOTES"], config["COOLDOWN_S"],
+            config["TRACK_GAP_S"],
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -72,6 +86,13 @@ class GateDecision:
     identity: str | None
     seq: int
     captured_at: float
+    # The deciding face's box in frame seq, and the track's mean embedding (enrolment layout, base64 float32).
+    box: tuple[float, float, float, float] | None = None
+    embedding: str | None = None
+
+    def pooled_vector(self) -> np.ndarray | None:
+        """The track's mean embedding (FaceNet, then the second embedder's when the track had any), or None."""
+        return None if self.embedding is None else _decode_vector(self.embedding)
 
     def to_json(self) -> str:
         """The decision as JSON, for the pending hash."""
@@ -95,7 +116,7 @@ def pending_key(gate_id: int) -> str:
 
 def empty_state() -> dict:
     """The window state of a gate that has seen no frame."""
-    return {"seqs": [], "tracks": [], "next_track": 1, "latest_t": 0.0, "cooldown": {}}
+    return {"seqs": [], "tracks": [], "next_track": 1, "latest_t": 0.0, "cooldown": {}, "strangers": []}
 
 
 def box_iou(a: tuple | list, b: tuple | list) -> float:
@@ -135,28 +156,39 @@ def _match_tracks(tracks: list[dict], faces: list[FaceVote], captured_at: float,
     return matched
 
 
-def _pooled_embedding(track: dict) -> np.ndarray | None:
-    if not track.get("emb_n"):
+def _mean(track: dict, prefix: str) -> np.ndarray | None:
+    if not track.get(f"{prefix}_n"):
         return None
-    mean = _decode_vector(track["emb_sum"]) / track["emb_n"]
+    mean = _decode_vector(track[f"{prefix}_sum"]) / track[f"{prefix}_n"]
     return mean / max(float(np.linalg.norm(mean)), 1e-10)
 
 
 def _track_verdict(
-    track: dict, window_start: int, min_votes: int, pooled: PooledClassifier | None
+    track: dict, window_start: int, rules: DecisionRules, pooled: PooledClassifier | None
 ) -> tuple[bool, str | None]:
-    """Whether the track is decided now, and as whom (None: stranger)."""
+    """Whether the track is decided now, and as whom (None: stranger).
+
+    A person is decided when MIN_VOTES of its frames in the window name them and the track's mean embeddings name
+    them too. A stranger needs more: STRANGER_VOTES frames, and the mean embeddings naming nobody (without pooling:
+    STRANGER_VOTES frames saying stranger). Errors follow the person, not the frame, so while frames and mean
+    disagree the track waits for more frames: a member of staff is not turned away for a few unsure frames, and a
+    stranger whom some frames mistake for staff is not let in.
+    """
     votes = Counter(identity for seq, identity in track["votes"] if seq >= window_start)
-    reached = [identity for identity, count in votes.items() if count >= min_votes]
-    if not reached:
+    people = [i for i, count in votes.items() if i is not None and count >= rules.min_votes]
+    seen = sum(votes.values())
+    if not people and seen < rules.stranger_votes:
         return False, None
-    # The latest vote is the one that can have just crossed the line.
-    identity = track["votes"][-1][1] if track["votes"][-1][1] in reached else reached[0]
-    if identity is None or pooled is None:
-        return True, identity
-    mean = _pooled_embedding(track)
-    # Errors follow the person, not the frame: the track's mean embedding must confirm the vote, or it is a stranger.
-    return True, identity if mean is not None and pooled(mean) == identity else None
+    mean = _mean(track, "emb")
+    if pooled is None or mean is None:
+        if people:
+            latest = track["votes"][-1][1]
+            return True, latest if latest in people else people[0]
+        return (True, None) if votes[None] >= rules.stranger_votes else (False, None)
+    named = pooled(mean, _mean(track, "sec"))
+    if named is not None and named in people:
+        return True, named
+    return (True, None) if named is None and seen >= rules.stranger_votes else (False, None)
 
 
 def _new_track(state: dict, face: FaceVote, frame: FrameResult) -> dict:
@@ -168,6 +200,8 @@ def _new_track(state: dict, face: FaceVote, frame: FrameResult) -> dict:
         "votes": [],
         "emb_n": 0,
         "emb_sum": None,
+        "sec_n": 0,
+        "sec_sum": None,
         "decided": False,
     }
     state["next_track"] += 1
@@ -175,18 +209,46 @@ def _new_track(state: dict, face: FaceVote, frame: FrameResult) -> dict:
     return track
 
 
+def _accumulate(track: dict, prefix: str, vector: np.ndarray | None) -> None:
+    if vector is None:
+        return
+    total = np.asarray(vector, dtype=np.float32)
+    if track.get(f"{prefix}_sum") is not None:
+        total = total + _decode_vector(track[f"{prefix}_sum"])
+    track[f"{prefix}_sum"], track[f"{prefix}_n"] = _encode_vector(total), track.get(f"{prefix}_n", 0) + 1
+
+
 def _add_vote(track: dict, face: FaceVote, frame: FrameResult, window_start: int) -> None:
-    """Record face's vote (and embedding) on track; drop votes that left the window."""
+    """Record face's vote (and embeddings) on track; drop votes that left the window."""
     if frame.captured_at >= track["last_t"]:
         track["box"], track["last_t"] = list(face.box), frame.captured_at
     track["last_seq"] = max(track["last_seq"], frame.seq)
     kept = [v for v in track["votes"] if v[0] >= window_start]
     track["votes"] = sorted(kept + [[frame.seq, face.identity]], key=lambda vote: vote[0])
-    if face.embedding is not None:
-        total = np.asarray(face.embedding, dtype=np.float32)
-        if track["emb_sum"] is not None:
-            total = total + _decode_vector(track["emb_sum"])
-        track["emb_sum"], track["emb_n"] = _encode_vector(total), track["emb_n"] + 1
+    _accumulate(track, "emb", face.embedding)
+    _accumulate(track, "sec", face.second)
+
+
+def _pooled_vector(track: dict) -> np.ndarray | None:
+    """The track's mean embeddings in enrolment layout (FaceNet, then the second embedder's when it has any)."""
+    first, second = _mean(track, "emb"), _mean(track, "sec")
+    if first is None:
+        return None
+    return first if second is None else np.concatenate([first, second])
+
+
+def _seen_stranger(state: dict, track: dict, now: float, cooldown_s: float) -> bool:
+    """Whether this stranger track is a stranger announced within the cooldown (their track lost and found);
+    otherwise remember it."""
+    mean = _mean(track, "emb")
+    recent = [(t, v) for t, v in state.setdefault("strangers", []) if now - t < cooldown_s]
+    state["strangers"] = recent
+    if mean is None:
+        return False
+    if any(float(mean @ _decode_vector(v)) >= SAME_STRANGER_COSINE for _t, v in recent):
+        return True
+    recent.append((now, _encode_vector(mean)))
+    return False
 
 
 def apply_frame(
@@ -217,16 +279,25 @@ def apply_frame(
         _add_vote(track, face, frame, window_start)
         if track["decided"]:
             continue
-        decided, identity = _track_verdict(track, window_start, rules.min_votes, pooled)
+        decided, identity = _track_verdict(track, window_start, rules, pooled)
         if not decided:
             continue
         track["decided"] = True
-        if identity is not None:
+        if identity is None:
+            if _seen_stranger(state, track, frame.captured_at, rules.cooldown_s):
+                continue
+        else:
             last = state["cooldown"].get(identity)
             if last is not None and frame.captured_at - last < rules.cooldown_s:
                 continue
             state["cooldown"][identity] = frame.captured_at
-        decisions.append(GateDecision(uuid.uuid4().hex, frame.gate_id, identity, frame.seq, frame.captured_at))
+        vector = _pooled_vector(track)
+        decisions.append(
+            GateDecision(
+                uuid.uuid4().hex, frame.gate_id, identity, frame.seq, frame.captured_at, tuple(face.box),
+                None if vector is None else _encode_vector(vector),
+            )
+        )  # fmt: skip
     horizon = state["latest_t"] - rules.cooldown_s
     state["cooldown"] = {k: t for k, t in state["cooldown"].items() if t > horizon}
     return decisions

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 import redis
 
+from app.enrolment.site_faces import record_decision_face
 from app.gates.decide import forget_pending, pending_decisions
+from app.gates.decision_faces import forget_stash, take_stash
 from app.gates.event_file import append_event_line
 from app.gates.log_writer import record_decision
 from app.gates.stream import Event, publish_event
@@ -15,15 +18,23 @@ from app.gates.stream import Event, publish_event
 logger = logging.getLogger(__name__)
 
 
-def deliver_pending(client: redis.Redis, gate_id: int, config: Mapping) -> list[Event]:
-    """Deliver every pending decision of gate_id (each step idempotent, so a retry repeats nothing); the new events."""
+def deliver_pending(client: redis.Redis, gate_id: int, config: Mapping, embedder: str) -> list[Event]:
+    """Deliver every pending decision of gate_id (each step idempotent, so a retry repeats nothing); the new events.
+
+    embedder: the name of the pipeline's embedding layout, recorded with each decision's face.
+    """
     delivered = []
     for decision in pending_decisions(client, gate_id):
         event = record_decision(decision)
         if event is None:
             logger.warning("gate %s no longer exists; dropping decision %s", gate_id, decision.id)
-        elif publish_event(client, event, config["EVENT_STREAM_MAXLEN"]) is not None:
-            append_event_line(config["DATA_DIR"] / "events", event.to_dict(), config["EVENT_FILE_MAX_BYTES"])
-            delivered.append(event)
+        else:
+            vector, crop = take_stash(client, decision)
+            captured_at = datetime.fromtimestamp(decision.captured_at, UTC)
+            record_decision_face(decision.id, gate_id, event.type, event.staff_id, captured_at, vector, embedder, crop)
+            if publish_event(client, event, config["EVENT_STREAM_MAXLEN"]) is not None:
+                append_event_line(config["DATA_DIR"] / "events", event.to_dict(), config["EVENT_FILE_MAX_BYTES"])
+                delivered.append(event)
         forget_pending(client, decision)
+        forget_stash(client, decision)
     return delivered

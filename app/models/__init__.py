@@ -1,5 +1,6 @@
 """The data model. Importing this package registers every table on db.metadata."""
 
+from app.models.decision_face import DecisionFace
 from app.models.face_image import FaceImage
 from app.models.gate import Gate
 from app.models.job import Job
@@ -8,4 +9,4 @@ from app.models.model_version import ModelVersion
 from app.models.staff import Staff, staff_gates
 from app.models.user import User
 
-__all__ = ["FaceImage", "Gate", "Job", "Log", "ModelVersion", "Staff", "User", "staff_gates"]
+__all__ = ["DecisionFace", "FaceImage", "Gate", "Job", "Log", "ModelVersion", "Staff", "User", "staff_gates"]

@@ -1,38 +1,46 @@
-"""Open-set identification: an SVM proposes a person, embedding distance to that person confirms or rejects.
+"""Open-set identification: an SVM proposes a person, cohort-normalised similarity to that person confirms or rejects.
 
-FaceNet decides alone when it is clear: it accepts above `sure` (its impostor scores' Gumbel fit at SURE_FAR)
-and rejects below `unsure` (the `unsure_quantile` of its impostor scores). In between, a second embedder
-(dlib's ResNet, if configured) is run on that face, and the two networks' cosines to the candidate, each
-turned into a z-score against its own impostor scores, are averaged with a weight; the face is accepted when
-the fused score reaches its threshold (the fused impostor scores' Gumbel fit at target_far). Weight and
-thresholds come from the enrolled images only (see calibrate.py). Without a second opinion, FaceNet's own
-impostor quantile at target_far (`primary`) decides.
+Each network's cosine to the candidate's centroid is S-normalised against the background cohort (calibrate.py: the
+shipped cohort plus the strangers the site's gates have seen). The two networks' normalised scores are averaged
+with equal weight and the face is accepted when the mean reaches `accept`: the score that only TARGET_FAR of the
+cohort's faces reach when each is scored, leave-one-group-out, exactly as a stranger at the door would be (its SVM
+candidate among the enrolled people). So the threshold follows the gallery: one person or a thousand, look-alikes
+or not. docs/recognition.md has the measurements behind each choice.
+
+The second embedder (dlib) runs only when FaceNet is unsure: FaceNet accepts alone above `sure` (the cohort's FaceNet
+score at SURE_FAR, raised to the best score of an enrolled photo against another enrolled person) and rejects
+alone below `unsure` (the cohort's UNSURE_QUANTILE, lowered to the worst leave-one-out score of an enrolled photo
+against its own person). Without a second opinion FaceNet's own cohort threshold (`primary`) decides.
+
+A face an admin marked "this was not X" is a hard negative for X: it is an extra negative in X's SVM, and X's
+faces must score above it (`floors`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from app.recognition.calibrate import (
+    TOP_N,
+    ScoreNorm,
     class_centroids,
-    genuine_and_impostor,
-    gumbel_threshold,
-    impostor_threshold,
-    leave_one_out_matrix,
+    leave_one_out_genuine,
+    upper_quantile,
 )
+from app.recognition.cohort import SITE_GROUP_PREFIX, Cohort
+from app.recognition.embed import split_vector
 from app.recognition.svm import LinearModel, train_svm
 
-TARGET_FAR = 0.01
-SURE_FAR = 0.001
-UNSURE_QUANTILE = 0.5
-FUSION_WEIGHTS = tuple(np.round(np.linspace(0.0, 1.0, 11), 2))
-MODEL_FORMAT = 2
-# Below this many enrolled people the impostor scores come from too few faces for the calibrated false-accept
-# rate to hold (docs/recognition.md, "Small galleries").
-CALIBRATION_MIN_PEOPLE = 10
+TARGET_FAR = 0.002
+SURE_FAR = 0.0005
+UNSURE_QUANTILE = 0.8
+MODEL_FORMAT = 3
+
+# second_opinion(indices) -> the second embedder's vectors of those faces, or None when it has none for them.
+SecondOpinion = Callable[[np.ndarray], np.ndarray | None]
 
 
 class ModelFormatError(ValueError):
@@ -41,7 +49,11 @@ class ModelFormatError(ValueError):
 
 @dataclass(frozen=True)
 class FaceVerdict:
-    """The core's verdict on one face: label is None for a stranger; candidate is the SVM's proposal either way."""
+    """The core's verdict on one face: label is None for a stranger; candidate is the SVM's proposal either way.
+
+    score is the normalised score the rule decided on (the fused score when the second embedder was consulted,
+    FaceNet's otherwise); second_score is the second embedder's normalised score when it was consulted.
+    """
 
     label: str | None
     candidate: str
@@ -51,145 +63,180 @@ class FaceVerdict:
 
 
 @dataclass(frozen=True)
-class Fusion:
-    """How a FaceNet cosine and a second-embedder cosine become one score, and the threshold on it."""
-
-    weight: float
-    mean: float
-    std: float
-    second_mean: float
-    second_std: float
-    threshold: float
-
-    def score(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
-        """The weighted mean of both cosines' z-scores against their leave-one-out impostor scores."""
-        return (1 - self.weight) * (first - self.mean) / self.std + self.weight * (
-            second - self.second_mean
-        ) / self.second_std
-
-
-@dataclass(frozen=True)
 class Thresholds:
-    """FaceNet cosines: sure (accept alone), unsure (below: reject alone), primary; and the fused rule, if any."""
+    """Normalised-score thresholds: accept (fused), primary (FaceNet alone), sure and unsure (the cascade's band)."""
 
+    accept: float
+    primary: float
     sure: float
     unsure: float
-    primary: float
-    fusion: Fusion | None
+    cohort_faces: int
+    site_faces: int
 
 
 @dataclass(frozen=True)
 class FaceClassifier:
-    """An SVM over FaceNet embeddings plus per-person centroids for each embedder and calibrated thresholds."""
+    """The SVM, each network's score normalisation, the thresholds and the per-person floors from hard negatives."""
 
     svm: LinearModel
-    centroids: np.ndarray
-    second_centroids: np.ndarray | None
+    facenet: ScoreNorm
+    second: ScoreNorm | None
     thresholds: Thresholds
+    floors: np.ndarray
+    facenet_floors: np.ndarray
 
     @property
     def classes(self) -> np.ndarray:
         """The enrolled labels, in the order of the SVM's classes and the centroids."""
         return self.svm.classes
 
-    def decide(
-        self, embeddings: np.ndarray, second_opinion: Callable[[np.ndarray], np.ndarray] | None = None
-    ) -> list[FaceVerdict]:
+    def decide(self, embeddings: np.ndarray, second_opinion: SecondOpinion | None = None) -> list[FaceVerdict]:
         """Verdicts for N FaceNet embeddings; second_opinion(indices) embeds the unsure faces on demand."""
         if len(embeddings) == 0:
             return []
-        index = self.svm.predict_index(embeddings)
-        scores = np.einsum("nd,nd->n", embeddings, self.centroids[index])
         t = self.thresholds
-        unsure = np.flatnonzero((scores < t.sure) & (scores >= t.unsure))
-        second: dict[int, float] = {}
-        fused: dict[int, float] = {}
-        if len(unsure) and second_opinion is not None and self.second_centroids is not None and t.fusion:
-            values = np.einsum("nd,nd->n", second_opinion(unsure), self.second_centroids[index[unsure]])
-            second = dict(zip(unsure.tolist(), values.tolist(), strict=True))
-            fused = dict(zip(unsure.tolist(), t.fusion.score(scores[unsure], values).tolist(), strict=True))
-        decisions = []
-        for i, (k, score) in enumerate(zip(index, scores, strict=True)):
-            candidate = str(self.classes[k])
-            if score >= t.sure:
-                accepted, reason = True, "facenet sure"
-            elif score < t.unsure:
-                accepted, reason = False, "facenet distance too large"
-            elif i in fused:
-                accepted = fused[i] >= t.fusion.threshold
-                reason = "confirmed by second embedder" if accepted else "second embedder disagrees"
+        index = self.svm.predict_index(embeddings)
+        first = self.facenet.normalise(embeddings, index)
+        floored = np.isfinite(self.floors[index])
+        cascade = self.second is not None and second_opinion is not None
+        fused: dict[int, tuple[float, float]] = {}
+        if cascade:
+            band = np.flatnonzero((first >= t.unsure) & ((first < t.sure) | floored))
+            vectors = second_opinion(band) if len(band) else None
+            if vectors is not None:
+                second = self.second.normalise(np.asarray(vectors, dtype=np.float32), index[band])
+                fused = {int(i): (float(first[i] + s) / 2, float(s)) for i, s in zip(band, second, strict=True)}
+            elif len(band):
+                cascade = False  # no second opinion for these faces after all: FaceNet's own threshold decides
+        return [self._verdict(i, k, float(score), fused.get(i), cascade, bool(floored[i])) for i, (k, score) in
+                enumerate(zip(index, first, strict=True))]  # fmt: skip
+
+    def _verdict(
+        self, i: int, k: int, first: float, fused: tuple[float, float] | None, cascade: bool, floored: bool
+    ) -> FaceVerdict:
+        t, candidate = self.thresholds, str(self.classes[k])
+        if fused is not None:
+            score, second = fused
+            accepted = score >= t.accept and score > self.floors[k]
+            if accepted:
+                reason = "confirmed by second embedder"
+            elif score >= t.accept:
+                reason = "an admin marked a face this close as not this person"
             else:
-                accepted = score >= t.primary
-                reason = "facenet threshold" if accepted else "facenet distance too large"
-            label = candidate if accepted else None
-            decisions.append(FaceVerdict(label, candidate, float(score), second.get(i), reason))
-        return decisions
+                reason = "second embedder disagrees"
+            return FaceVerdict(candidate if accepted else None, candidate, score, second, reason)
+        if cascade and first >= t.sure and not floored:
+            return FaceVerdict(candidate, candidate, first, None, "facenet sure")
+        if cascade and first < t.unsure:
+            return FaceVerdict(None, candidate, first, None, "facenet score too low")
+        accepted = first >= t.primary and first > self.facenet_floors[k]
+        reason = "facenet threshold" if accepted else "facenet score too low"
+        return FaceVerdict(candidate if accepted else None, candidate, first, None, reason)
 
 
-def calibrate_fusion(
-    first: np.ndarray, second: np.ndarray, labels: np.ndarray, classes: np.ndarray, target_far: float = TARGET_FAR
-) -> Fusion:
-    """The fused rule from two leave-one-out matrices: the weight that accepts most genuine scores at target_far.
-
-    The threshold for each weight is the fused impostor scores' Gumbel fit at target_far; among equally good
-    weights the middle one is taken.
-    """
-    _, impostor = genuine_and_impostor(first, labels, classes)
-    _, second_impostor = genuine_and_impostor(second, labels, classes)
-    stats = dict(
-        mean=float(impostor.mean()),
-        std=max(float(impostor.std()), 1e-6),
-        second_mean=float(second_impostor.mean()),
-        second_std=max(float(second_impostor.std()), 1e-6),
-    )
-    candidates = []
-    for weight in FUSION_WEIGHTS:
-        rule = Fusion(weight=float(weight), threshold=0.0, **stats)
-        genuine, fused_impostor = genuine_and_impostor(rule.score(first, second), labels, classes)
-        threshold = gumbel_threshold(fused_impostor, target_far)
-        accepted = float(np.mean(genuine >= threshold)) if len(genuine) else 0.0
-        candidates.append((accepted, replace(rule, threshold=threshold)))
-    best = max(accepted for accepted, _ in candidates)
-    tied = [rule for accepted, rule in candidates if accepted == best]
-    return tied[len(tied) // 2]
+def _single_class_model(classes: np.ndarray, dim: int) -> LinearModel:
+    """The 'SVM' of a gallery of one: every face's candidate is that person."""
+    return LinearModel(classes, np.zeros((1, dim), np.float32), np.zeros(1, np.float32))
 
 
-def calibrate(
-    embeddings: np.ndarray,
-    labels: np.ndarray,
-    second: np.ndarray | None = None,
-    target_far: float = TARGET_FAR,
-    unsure_quantile: float = UNSURE_QUANTILE,
-) -> Thresholds:
-    """Thresholds from the leave-one-out scores of the enrolled embeddings (see calibrate.py)."""
-    classes = np.unique(labels)
-    matrix = leave_one_out_matrix(embeddings, labels, classes)
-    _, impostor = genuine_and_impostor(matrix, labels, classes)
-    fusion = None
-    if second is not None:
-        fusion = calibrate_fusion(matrix, leave_one_out_matrix(second, labels, classes), labels, classes, target_far)
-    return Thresholds(
-        sure=max(gumbel_threshold(impostor, SURE_FAR), impostor_threshold(impostor, 0.0)),
-        unsure=impostor_threshold(impostor, unsure_quantile),
-        primary=impostor_threshold(impostor, target_far),
-        fusion=fusion,
-    )
+def _other_candidates(svm: LinearModel, embeddings: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """Each enrolled face's SVM candidate among the people it is not."""
+    values = svm.decision(embeddings)
+    values[np.arange(len(embeddings)), own] = -np.inf
+    return values.argmax(axis=1)
+
+
+def _cascade_band(
+    facenet: ScoreNorm, svm: LinearModel, cohort_scores: np.ndarray, embeddings: np.ndarray, labels: np.ndarray
+) -> tuple[float, float]:
+    """(sure, unsure): FaceNet-alone limits from the cohort, widened by what the enrolled photos show."""
+    classes = svm.classes
+    own = np.searchsorted(classes, labels)
+    sure = upper_quantile(cohort_scores, SURE_FAR)
+    unsure = float(np.quantile(cohort_scores, UNSURE_QUANTILE))
+    if len(classes) >= 2:
+        others = _other_candidates(svm, embeddings, own)
+        sure = max(sure, float(facenet.normalise(embeddings, others).max()))
+    genuine_raw = leave_one_out_genuine(embeddings, labels, classes)
+    usable = ~np.isnan(genuine_raw)
+    if usable.any():
+        genuine = facenet.normalise_cosines(genuine_raw[usable], embeddings[usable], own[usable])
+        unsure = min(unsure, float(genuine.min()))
+    return sure, unsure
+
+
+def _floors(
+    model: FaceClassifier, hard_negatives: Mapping[str, np.ndarray], classes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per class: the best fused and FaceNet score of the faces an admin marked as not that person (-inf: none)."""
+    floors = np.full(len(classes), -np.inf, np.float32)
+    facenet_floors = np.full(len(classes), -np.inf, np.float32)
+    for label, vectors in hard_negatives.items():
+        k = int(np.searchsorted(classes, label))
+        if k >= len(classes) or classes[k] != label or len(vectors) == 0:
+            continue
+        first_vectors, second_vectors = split_vector(np.asarray(vectors, dtype=np.float32))
+        index = np.full(len(first_vectors), k)
+        first = model.facenet.normalise(first_vectors, index)
+        facenet_floors[k] = first.max()
+        if model.second is not None and second_vectors is not None:
+            floors[k] = ((first + model.second.normalise(second_vectors, index)) / 2).max()
+        else:
+            floors[k] = first.max()
+    return floors, facenet_floors
 
 
 def train_classifier(
-    embeddings: np.ndarray, labels: np.ndarray, second: np.ndarray | None = None, target_far: float = TARGET_FAR
+    embeddings: np.ndarray,
+    labels: np.ndarray,
+    cohort: Cohort,
+    second: np.ndarray | None = None,
+    hard_negatives: Mapping[str, np.ndarray] | None = None,
+    top_n: int = TOP_N,
 ) -> FaceClassifier:
-    """Fit the SVM, the centroids and the thresholds from cached enrolled embeddings (labels are opaque)."""
+    """Fit the SVM, the cohort normalisation and the thresholds from enrolled embeddings (labels are opaque).
+
+    cohort: faces of people who are not enrolled (the shipped cohort joined with the site's strangers).
+    hard_negatives: per label, enrolment-layout vectors of faces an admin marked as not that person.
+    """
     labels = np.asarray(labels).astype(str)
-    if len(np.unique(labels)) < 2:
-        raise ValueError("training needs at least two enrolled people (thresholds come from their differences)")
-    svm = train_svm(embeddings, labels)
-    return FaceClassifier(
-        svm=svm,
-        centroids=class_centroids(embeddings, labels, svm.classes),
-        second_centroids=None if second is None else class_centroids(second, labels, svm.classes),
-        thresholds=calibrate(embeddings, labels, second, target_far),
+    classes = np.unique(labels)
+    if len(classes) == 0:
+        raise ValueError("training needs at least one enrolled person")
+    if len(cohort) < 2:
+        raise ValueError("training needs a background cohort of at least two faces")
+    hard_negatives = {k: np.asarray(v, np.float32) for k, v in (hard_negatives or {}).items() if len(v)}
+    negatives = {k: split_vector(v)[0] for k, v in hard_negatives.items()}
+    svm = (
+        train_svm(embeddings, labels, negatives=negatives)
+        if len(classes) >= 2
+        else _single_class_model(classes, embeddings.shape[1])
     )
+    if second is None or cohort.second is None:
+        second, cohort = None, cohort.without_second()
+    facenet = ScoreNorm.fit(class_centroids(embeddings, labels, classes), cohort.facenet, cohort.groups, top_n)
+    second_norm = (
+        None
+        if second is None
+        else ScoreNorm.fit(class_centroids(second, labels, classes), cohort.second, cohort.groups, top_n)
+    )
+    candidates = svm.predict_index(cohort.facenet)
+    first = facenet.normalise(cohort.facenet, candidates, cohort.groups)
+    primary = upper_quantile(first, TARGET_FAR)
+    accept, sure, unsure = primary, np.inf, -np.inf
+    if second_norm is not None:
+        fused = (first + second_norm.normalise(cohort.second, candidates, cohort.groups)) / 2
+        accept = upper_quantile(fused, TARGET_FAR)
+        sure, unsure = _cascade_band(facenet, svm, first, embeddings, labels)
+    site_faces = int(np.char.startswith(cohort.groups, SITE_GROUP_PREFIX).sum())
+    thresholds = Thresholds(accept, primary, float(sure), float(unsure), len(cohort) - site_faces, site_faces)
+    no_floor = np.full(len(classes), -np.inf, np.float32)
+    model = FaceClassifier(svm, facenet, second_norm, thresholds, no_floor, no_floor)
+    if hard_negatives:
+        floors, facenet_floors = _floors(model, hard_negatives, classes)
+        model = FaceClassifier(svm, facenet, second_norm, thresholds, floors, facenet_floors)
+    return model
+
 
 
 def classifier_to_arrays(model: FaceClassifier) -> tuple[dict[str, np.ndarray], dict]:
@@ -198,11 +245,17 @@ def classifier_to_arrays(model: FaceClassifier) -> tuple[dict[str, np.ndarray], 
         "classes": model.classes.astype(str),
         "coef": model.svm.coef,
         "intercept": model.svm.intercept,
-        "centroids": model.centroids,
+        "centroids": model.facenet.centroids,
+        "cohort": model.facenet.cohort,
+        "cohort_groups": model.facenet.cohort_groups.astype(str),
+        "floors": model.floors,
+        "facenet_floors": model.facenet_floors,
     }
-    if model.second_centroids is not None:
-        arrays["second_centroids"] = model.second_centroids
-    return arrays, {"format": MODEL_FORMAT, "thresholds": asdict(model.thresholds)}
+    if model.second is not None:
+        arrays["second_centroids"] = model.second.centroids
+        arrays["second_cohort"] = model.second.cohort
+    meta = {"format": MODEL_FORMAT, "top_n": model.facenet.top_n, "thresholds": asdict(model.thresholds)}
+    return arrays, meta
 
 
 def classifier_from_arrays(arrays: dict[str, np.ndarray], meta: dict) -> FaceClassifier:
@@ -212,8 +265,12 @@ def classifier_from_arrays(arrays: dict[str, np.ndarray], meta: dict) -> FaceCla
             f"model file format {meta.get('format', 1)} is not the format {MODEL_FORMAT} this version reads; "
             "run `flask faces train` to rebuild the model from the cached embeddings"
         )
-    fields = dict(meta["thresholds"])
-    fusion = Fusion(**fields.pop("fusion")) if fields.get("fusion") else None
+    top_n = int(meta["top_n"])
+    groups = arrays["cohort_groups"].astype(str)
+    facenet = ScoreNorm.fit(arrays["centroids"], arrays["cohort"], groups, top_n)
+    second = None
+    if "second_centroids" in arrays:
+        second = ScoreNorm.fit(arrays["second_centroids"], arrays["second_cohort"], groups, top_n)
     svm = LinearModel(arrays["classes"].astype(str), arrays["coef"], arrays["intercept"])
-    thresholds = Thresholds(**{**fields, "fusion": fusion})
-    return FaceClassifier(svm, arrays["centroids"], arrays.get("second_centroids"), thresholds)
+    thresholds = Thresholds(**meta["thresholds"])
+    return FaceClassifier(svm, facenet, second, thresholds, arrays["floors"], arrays["facenet_floors"])

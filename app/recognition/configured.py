@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from app.recognition.classify import FaceClassifier, classifier_from_arrays
+from app.recognition.cohort import Cohort, cached_cohort
 from app.recognition.pipeline import Recognizer
 from app.recognition.quality import QualityLimits
 from app.recognition.store import ModelWatcher
@@ -37,3 +38,8 @@ def model_watcher(model_dir: str) -> ModelWatcher:
 def live_classifier(config: Mapping) -> FaceClassifier | None:
     """The newest published classifier in the configured model store, or None before the first training."""
     return model_watcher(str(config["MODEL_DIR"])).current()
+
+
+def cohort_from_config(config: Mapping) -> Cohort:
+    """The background cohort the configuration names (COHORT_FILE), for the configured embedders; read once."""
+    return cached_cohort(str(config["COHORT_FILE"]), recognizer_from_config(config).embedding_name)

@@ -8,6 +8,7 @@ import numpy as np
 
 from app.recognition.detect import Face
 from app.recognition.embed import l2_normalize
+from app.recognition.threads import limit_blas_threads
 
 NAME = "dlib-resnet-v1"
 CHIP_SIZE = 150
@@ -26,6 +27,7 @@ class DlibEmbedder:
         self._dlib = dlib
         self._shape = dlib.shape_predictor(models.pose_predictor_five_point_model_location())
         self._net = dlib.face_recognition_model_v1(models.face_recognition_model_location())
+        limit_blas_threads()  # dlib's OpenBLAS is loaded only now
 
     def embed(self, rgb: np.ndarray, faces: list[Face]) -> np.ndarray:
         """Unit-length 128-d descriptors for the given faces of an RGB image."""

@@ -123,3 +123,8 @@ def embed_faces(embedder: Embedder, faces: np.ndarray, flip: bool = False) -> np
         return l2_normalize(embedder.embed_batch(inputs))
     both = embedder.embed_batch(np.concatenate([inputs, inputs[:, :, ::-1]]))
     return l2_normalize(both[: len(faces)] + both[len(faces) :])
+
+
+def split_vector(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Split cached enrolment vectors (last axis) into their FaceNet part and second-embedder part (if any)."""
+    return vectors[..., :EMBEDDING_DIM], (vectors[..., EMBEDDING_DIM:] if vectors.shape[-1] > EMBEDDING_DIM else None)

@@ -1,18 +1,27 @@
-"""Offline evaluation on folders of photos: open-set identification, and LFW-protocol pair verification."""
+"""Offline open-set evaluation on folders of photos: galleries of any size, strangers, the site's own strangers.
+
+A person's folder holds photos directly, or one sub-folder per session (a camera clip, a day): then the first
+`enroll` photos of the first session are enrolled and the other sessions are the probes (a person with one session
+is probed with its remaining photos). Strangers are every image under the strangers folder. Site strangers (faces a
+site's gates have already decided were strangers) join the cohort exactly as the site cohort does at training time;
+they are never evaluated. Every image is embedded once; each random gallery is then trained and decided from the
+cached vectors, and the first gallery also goes through the whole pipeline image by image to time it.
+"""
 
 from __future__ import annotations
 
-import csv
-import tempfile
 import time
-from dataclasses import asdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from app.recognition.classify import FaceClassifier, classifier_from_arrays, classifier_to_arrays
+from app.recognition.cohort import SITE_GROUP_PREFIX, Cohort, cohort_images
+from app.recognition.embed import split_vector
 from app.recognition.images import ImageError, read_image
 from app.recognition.pipeline import Recognizer, Timings
-from app.recognition.training import load_classifier, publish_classifier, train_from_vectors
+from app.recognition.training import train_from_vectors
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 FACE_RULE = "most central face"
@@ -23,210 +32,199 @@ def image_files(folder: Path) -> list[Path]:
     return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
 
 
-def evaluate(
-    recognizer: Recognizer, people_dir: Path, strangers_dir: Path | None, enroll: int, limit_people: int | None = None
-) -> dict:
-    """Enrol the first `enroll` photos of each person into a temporary store; identify the rest and strangers."""
-    people = sorted(p for p in Path(people_dir).iterdir() if p.is_dir())[:limit_people]
-    vectors, labels, probes, errors = [], [], [], []
-    no_face = 0
-    for person in people:
-        files = image_files(person)
-        for path in files[:enroll]:
+@dataclass(frozen=True)
+class PersonPhotos:
+    """One person's photos: those enrolled and those kept back as probes."""
+
+    name: str
+    enrol: list[Path]
+    probes: list[Path]
+
+
+def person_photos(folder: Path, enroll: int) -> PersonPhotos:
+    """Split a person's folder: the first `enroll` photos of the first session enrolled, other sessions probed."""
+    sessions = sorted(p for p in Path(folder).iterdir() if p.is_dir() and image_files(p))
+    if not sessions:
+        files = image_files(folder)
+        return PersonPhotos(Path(folder).name, files[:enroll], files[enroll:])
+    first = image_files(sessions[0])
+    later = [path for session in sessions[1:] for path in image_files(session)]
+    probes = later if later else first[enroll:]
+    return PersonPhotos(Path(folder).name, first[:enroll], probes)
+
+
+@dataclass
+class VectorCache:
+    """Enrolment-layout vectors of the most central face of each image (None: no usable face or unreadable)."""
+
+    recognizer: Recognizer
+    vectors: dict[Path, np.ndarray | None] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    def get(self, path: Path) -> np.ndarray | None:
+        """The image's vector, embedding it on first use."""
+        if path not in self.vectors:
             try:
-                vector, _ = recognizer.enrolment_vector(read_image(path))
+                vector, _ = self.recognizer.enrolment_vector(read_image(path))
             except ImageError as exc:
-                errors.append(f"{path}: {exc}")
-                continue
-            if len(vector) == 0:
-                no_face += 1
-                continue
-            vectors.append(vector)
-            labels.append(person.name)
-        probes += [(path, person.name) for path in files[enroll:]]
-    if strangers_dir:
-        folders = [Path(strangers_dir), *sorted(p for p in Path(strangers_dir).iterdir() if p.is_dir())]
-        probes += [(path, None) for folder in folders for path in image_files(folder)]
+                self.errors.append(f"{path}: {exc}")
+                vector = np.zeros(0, np.float32)
+            self.vectors[path] = vector if len(vector) else None
+        return self.vectors[path]
 
-    start = time.perf_counter()
-    model = train_from_vectors(np.stack(vectors), np.array(labels))
-    train_seconds = time.perf_counter() - start
-    with tempfile.TemporaryDirectory(prefix="facegate-eval-") as store:
-        # Identify with the classifier as a worker reads it back from the model store.
-        model = load_classifier(Path(store), publish_classifier(Path(store), model))
+    def no_face(self) -> int:
+        """Readable images without a usable face."""
+        return sum(v is None for v in self.vectors.values()) - len(self.errors)
 
-    correct = false_rejects = stranger_accepts = n_probe = n_stranger = second_opinions = 0
-    totals: list[float] = []
-    for path, truth in probes:
+
+def site_cohort(cache: VectorCache, folder: Path) -> Cohort | None:
+    """The faces under folder as site strangers (group: site:<sub-folder>), or None when there are none."""
+    pairs = [(path, cache.get(path)) for path in cohort_images(folder)]
+    pairs = [(path, vector) for path, vector in pairs if vector is not None]
+    if not pairs:
+        return None
+    groups = [f"{SITE_GROUP_PREFIX}{path.parent.relative_to(folder)}" for path, _ in pairs]
+    return Cohort.from_vectors(np.stack([vector for _, vector in pairs]), groups)
+
+
+def train_gallery(cache: VectorCache, gallery: list[PersonPhotos], cohort: Cohort) -> FaceClassifier:
+    """The classifier of these people's enrolled photos, as a worker reads it back from the model store's format."""
+    pairs = [(p.name, cache.get(path)) for p in gallery for path in p.enrol]
+    pairs = [(name, vector) for name, vector in pairs if vector is not None]
+    model = train_from_vectors(np.stack([vector for _, vector in pairs]), np.array([name for name, _ in pairs]), cohort)
+    return classifier_from_arrays(*classifier_to_arrays(model))
+
+
+def cached_labels(cache: VectorCache, model: FaceClassifier, paths: list[Path]) -> list[str | None]:
+    """The label the model gives each image's cached vector (None: stranger or no usable face)."""
+    found = [(i, cache.get(path)) for i, path in enumerate(paths)]
+    found = [(i, vector) for i, vector in found if vector is not None]
+    labels: list[str | None] = [None] * len(paths)
+    if found:
+        first, second = split_vector(np.stack([vector for _, vector in found]))
+        verdicts = model.decide(first, None if second is None else (lambda idx: second[idx]))
+        for (i, _), verdict in zip(found, verdicts, strict=True):
+            labels[i] = verdict.label
+    return labels
+
+
+def timed_pass(recognizer: Recognizer, model: FaceClassifier, paths: list[Path]) -> tuple[list[float], int]:
+    """Run the whole pipeline on each image: milliseconds per image, and how many consulted the second embedder."""
+    totals, consulted = [], 0
+    for path in paths:
         try:
             rgb = read_image(path)
-        except ImageError as exc:
-            errors.append(f"{path}: {exc}")
+        except ImageError:
             continue
         timings = Timings()
         results = recognizer.identify(rgb, model, central_only=True, timings=timings)
         totals.append(timings.total)
-        verdict = results[0].verdict if results else None
-        if verdict is None:
-            no_face += 1
-        elif verdict.second_score is not None:
-            second_opinions += 1
-        label = verdict.label if verdict else None
-        if truth is None:
-            n_stranger += 1
-            stranger_accepts += label is not None
-        else:
-            n_probe += 1
-            correct += label == truth
-            false_rejects += label is None
+        consulted += bool(results and results[0].verdict and results[0].verdict.second_score is not None)
+    return totals, consulted
+
+
+def _draw_galleries(people: list[PersonPhotos], size: int | None, draws: int, seed: int) -> list[list[PersonPhotos]]:
+    if size is None:
+        return [people]
+    if not 1 <= size <= len(people):
+        raise ValueError(f"--people must be between 1 and {len(people)} (the people with usable photos)")
+    rng = np.random.default_rng(seed)
+    return [[people[i] for i in sorted(rng.choice(len(people), size=size, replace=False))] for _ in range(draws)]
+
+
+def evaluate(
+    recognizer: Recognizer,
+    people_dir: Path,
+    strangers_dir: Path | None,
+    enroll: int,
+    cohort: Cohort,
+    people: int | None = None,
+    draws: int = 1,
+    seed: int = 0,
+    site_strangers_dir: Path | None = None,
+    limit_people: int | None = None,
+    cache: VectorCache | None = None,
+    timed: bool = True,
+) -> dict:
+    """Enrol galleries of `people` random people (everyone when None) `draws` times; identify probes and strangers.
+
+    cache: embeddings already computed (several evaluations of the same photos); timed: also run the first
+    gallery's probes and strangers through the whole pipeline to time it (ms_per_image).
+    """
+    cache = cache or VectorCache(recognizer)
+    folders = sorted(p for p in Path(people_dir).iterdir() if p.is_dir())[:limit_people]
+    everyone = [person_photos(folder, enroll) for folder in folders]
+    usable = [p for p in everyone if [path for path in p.enrol if cache.get(path) is not None]]
+    strangers = cohort_images(strangers_dir) if strangers_dir else []
+    site = site_cohort(cache, site_strangers_dir) if site_strangers_dir else None
+    full_cohort = cohort if site is None else cohort.join(site)
+    rows, train_seconds, timing, first_model = [], [], ([], 0), None
+    for index, gallery in enumerate(_draw_galleries(usable, people, draws, seed)):
+        started = time.perf_counter()
+        model = train_gallery(cache, gallery, full_cohort)
+        train_seconds.append(time.perf_counter() - started)
+        probes = [(path, p.name) for p in gallery for path in p.probes]
+        probe_labels = cached_labels(cache, model, [path for path, _ in probes])
+        stranger_labels = cached_labels(cache, model, strangers)
+        if index == 0:
+            first_model = model
+            if timed:
+                timing = timed_pass(recognizer, model, [path for path, _ in probes] + strangers)
+        rows.append(
+            {
+                "probes": len(probes),
+                "correct": sum(label == truth for label, (_, truth) in zip(probe_labels, probes, strict=True)),
+                "rejected": sum(label is None for label in probe_labels),
+                "strangers": len(strangers),
+                "accepted": sum(label is not None for label in stranger_labels),
+            }
+        )
+    return _summary(rows, cache, first_model, timing, train_seconds, recognizer) | {
+        "identities": len(usable) if people is None else people,
+        "people_in_folder": len(everyone),
+        "draws": len(rows),
+        "seed": seed,
+        "enrolled_images": sum(cache.get(path) is not None for p in usable for path in p.enrol),
+        "probe_images": rows[0]["probes"],
+        "stranger_images": len(strangers),
+        "site_stranger_faces": 0 if site is None else len(site),
+        "cohort_faces": len(cohort),
+    }
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
+
+
+def _summary(
+    rows: list[dict],
+    cache: VectorCache,
+    model: FaceClassifier,
+    timing: tuple[list[float], int],
+    train_seconds: list[float],
+    recognizer: Recognizer,
+) -> dict:
+    top1 = [r["correct"] / r["probes"] for r in rows if r["probes"]]
+    far = [r["accepted"] / r["strangers"] for r in rows if r["strangers"]]
+    total = {key: sum(r[key] for r in rows) for key in rows[0]}
+    totals, consulted = timing
     return {
-        "identities": len(set(labels)),
-        "enrolled_images": len(labels),
-        "probe_images": n_probe,
-        "stranger_images": n_stranger,
-        "no_face": no_face,
-        "errors": errors,
-        "top1_accuracy": round(correct / max(n_probe, 1), 4),
-        "false_reject_rate": round(false_rejects / max(n_probe, 1), 4),
-        "stranger_false_accept_rate": round(stranger_accepts / max(n_stranger, 1), 4),
-        "train_seconds": round(train_seconds, 3),
+        "no_face": cache.no_face(),
+        "errors": cache.errors,
+        "top1_accuracy": _rate(total["correct"], total["probes"]),
+        "false_reject_rate": _rate(total["rejected"], total["probes"]),
+        "stranger_false_accept_rate": _rate(total["accepted"], total["strangers"]),
+        "top1_mean": round(float(np.mean(top1)), 4) if top1 else None,
+        "top1_worst": round(float(np.min(top1)), 4) if top1 else None,
+        "far_mean": round(float(np.mean(far)), 4) if far else None,
+        "far_worst": round(float(np.max(far)), 4) if far else None,
+        "train_seconds": round(float(np.median(train_seconds)), 3),
         "ms_per_image": round(float(np.median(totals)), 1) if totals else None,
         "ms_per_image_p90": round(float(np.percentile(totals, 90)), 1) if totals else None,
-        "second_opinion_rate": round(second_opinions / max(len(totals), 1), 3),
+        "second_opinion_rate": round(consulted / max(len(totals), 1), 3),
         "detector": recognizer.detector,
         "embedder": recognizer.embedder,
         "second_embedder": recognizer.second,
-        "thresholds": asdict(model.thresholds),
+        "thresholds": classifier_to_arrays(model)[1]["thresholds"],
         "face_rule": FACE_RULE,
     }
-
-
-def read_pairs(pairs_file: Path, image_root: Path) -> list[tuple[int, bool, Path, Path]]:
-    """(fold, same, path1, path2) from LFW's pairs.txt or a pairs_subset.tsv-style file."""
-    root = Path(image_root)
-
-    def lfw_path(name: str, number: str) -> Path:
-        return root / name / f"{name}_{int(number):04d}.jpg"
-
-    lines = Path(pairs_file).read_text().splitlines()
-    if lines and lines[0].startswith("fold\t"):
-        rows = csv.DictReader(lines, delimiter="\t")
-        return [
-            (
-                int(r["fold"]),
-                r["same"] == "1",
-                root / r["path1"] if r.get("path1") else lfw_path(r["name1"], r["imagenum1"]),
-                root / r["path2"] if r.get("path2") else lfw_path(r["name2"], r["imagenum2"]),
-            )
-            for r in rows
-        ]
-    folds, per_fold = (int(v) for v in lines[0].split())
-    pairs = []
-    for i, line in enumerate(lines[1 : 1 + folds * 2 * per_fold]):
-        parts = line.split()
-        fold = i // (2 * per_fold)
-        if len(parts) == 3:
-            pairs.append((fold, True, lfw_path(parts[0], parts[1]), lfw_path(parts[0], parts[2])))
-        else:
-            pairs.append((fold, False, lfw_path(parts[0], parts[1]), lfw_path(parts[2], parts[3])))
-    return pairs
-
-
-def best_threshold(scores: np.ndarray, same: np.ndarray) -> tuple[float, float]:
-    """The similarity threshold with the highest accuracy on these pairs, and that accuracy.
-
-    Candidates lie halfway between neighbouring scores (the widest margin to both); among equally accurate
-    ones the middle is taken.
-    """
-    values = np.unique(scores)
-    candidates = np.concatenate([[values[0] - 1e-6], (values[1:] + values[:-1]) / 2, [values[-1] + 1e-6]])
-    accuracy = np.array([np.mean((scores >= t) == same) for t in candidates])
-    best = np.flatnonzero(accuracy == accuracy.max())
-    return float(candidates[best[len(best) // 2]]), float(accuracy.max())
-
-
-def fold_accuracies(folds: np.ndarray, same: np.ndarray, scores: np.ndarray) -> list[float]:
-    """LFW protocol: each fold is scored with the threshold that is best on the other folds."""
-    accuracies = []
-    for fold in np.unique(folds):
-        test = folds == fold
-        threshold = best_threshold(scores[~test], same[~test])[0] if (~test).any() else 0.5
-        accuracies.append(float(np.mean((scores[test] >= threshold) == same[test])))
-    return accuracies
-
-
-FUSION_WEIGHTS = np.linspace(0.0, 1.0, 11)
-
-
-def fused_fold_accuracies(folds: np.ndarray, same: np.ndarray, first: np.ndarray, second: np.ndarray) -> list[float]:
-    """LFW protocol for the score (1 - w) * first + w * second: w and the threshold are chosen on the other folds.
-
-    Among equally accurate weights the middle one is taken.
-    """
-    accuracies = []
-    for fold in np.unique(folds):
-        test, train = folds == fold, folds != fold
-        choices = []
-        for weight in FUSION_WEIGHTS:
-            threshold, accuracy = best_threshold((1 - weight) * first[train] + weight * second[train], same[train])
-            choices.append((accuracy, weight, threshold))
-        top = max(accuracy for accuracy, _, _ in choices)
-        tied = [(weight, threshold) for accuracy, weight, threshold in choices if accuracy == top]
-        weight, threshold = tied[len(tied) // 2]
-        fused = (1 - weight) * first[test] + weight * second[test]
-        accuracies.append(float(np.mean((fused >= threshold) == same[test])))
-    return accuracies
-
-
-def verify_pairs(recognizer: Recognizer, pairs_file: Path, image_root: Path) -> dict:
-    """LFW-protocol verification with the configured pipeline: FaceNet, fused with the second embedder if any.
-
-    With a second embedder, `accuracy` is the fused score's (its weight chosen, like the threshold, on the other
-    nine folds); `facenet_accuracy` and `second_embedder_accuracy` give each network alone on the same faces.
-    """
-    pairs = read_pairs(pairs_file, image_root)
-    cache: dict[Path, tuple[np.ndarray, np.ndarray | None] | None] = {}
-
-    def embeddings(path: Path) -> tuple[np.ndarray, np.ndarray | None] | None:
-        if path not in cache:
-            cache[path] = None
-            try:
-                rgb = read_image(path)
-            except ImageError:
-                return None
-            results = recognizer.analyse(rgb, central_only=True)
-            if results and results[0].embedding is not None:
-                second = recognizer.second_embeddings(rgb, [results[0].face])
-                cache[path] = (results[0].embedding, None if second is None else second[0])
-        return cache[path]
-
-    folds, same, scores, second_scores, no_face = [], [], [], [], 0
-    for fold, is_same, path1, path2 in pairs:
-        a, b = embeddings(path1), embeddings(path2)
-        if a is None or b is None:
-            no_face += 1
-            continue
-        folds.append(fold)
-        same.append(is_same)
-        scores.append(float(a[0] @ b[0]))
-        if a[1] is not None:
-            second_scores.append(float(a[1] @ b[1]))
-    folds_a, same_a = np.array(folds), np.array(same)
-    facenet = fold_accuracies(folds_a, same_a, np.array(scores))
-    accuracies = facenet
-    if second_scores:
-        accuracies = fused_fold_accuracies(folds_a, same_a, np.array(scores), np.array(second_scores))
-    result = {
-        "pairs": len(pairs),
-        "accuracy": round(float(np.mean(accuracies)), 4),
-        "accuracy_std": round(float(np.std(accuracies)), 4),
-        "no_face": no_face,
-        "folds": len(accuracies),
-        "detector": recognizer.detector,
-        "embedder": recognizer.embedder,
-    }
-    if second_scores:
-        result["facenet_accuracy"] = round(float(np.mean(facenet)), 4)
-        second_accuracies = fold_accuracies(folds_a, same_a, np.array(second_scores))
-        result["second_embedder_accuracy"] = round(float(np.mean(second_accuracies)), 4)
-    return result

@@ -13,17 +13,19 @@ from app.recognition.detect import Face, get_detector, most_central_face
 from app.recognition.dlib_embed import get_dlib_embedder
 from app.recognition.embed import embed_faces, get_embedder
 from app.recognition.quality import QualityLimits, quality_problem
+from app.recognition.threads import single_threaded_blas
 
 SECOND_EMBEDDERS = ("dlib", "none")
 
 
 @dataclass
 class FaceResult:
-    """One face found in an image: where it is, why it was rejected (if it was), and the verdict on it."""
+    """One face found in an image: where it is, why it was rejected (if it was), its embeddings and the verdict."""
 
     face: Face
     rejection: str | None = None
     embedding: np.ndarray | None = None
+    second_embedding: np.ndarray | None = None
     verdict: FaceVerdict | None = None
 
 
@@ -55,6 +57,7 @@ class Recognizer:
     def __post_init__(self) -> None:
         if self.second not in SECOND_EMBEDDERS:
             raise ValueError(f"unknown second embedder {self.second!r}; choose one of {SECOND_EMBEDDERS}")
+        single_threaded_blas()
 
     @property
     def embedding_name(self) -> str:
@@ -103,24 +106,22 @@ class Recognizer:
     def identify(
         self, rgb: np.ndarray, model: FaceClassifier, central_only: bool = False, timings: Timings | None = None
     ) -> list[FaceResult]:
-        """Every face with its verdict (staff label or stranger); the second embedder runs only if unsure."""
+        """Every face with its verdict (staff label or stranger); the second embedder runs only if unsure (its
+        vectors are kept on the results it ran for)."""
         timings = timings or Timings()
         results = self.analyse(rgb, central_only, timings)
         start = time.perf_counter()
         usable = [r for r in results if r.embedding is not None]
         if usable:
 
-            def second_opinion(indices: np.ndarray) -> np.ndarray:
-                return self.second_embeddings(rgb, [usable[i].face for i in indices])
+            def second_opinion(indices: np.ndarray) -> np.ndarray | None:
+                vectors = self.second_embeddings(rgb, [usable[i].face for i in indices])
+                for i, vector in zip(indices, [] if vectors is None else vectors, strict=False):
+                    usable[i].second_embedding = vector
+                return vectors
 
-            opinion = None if self.second == "none" else second_opinion
-            verdicts = model.decide(np.stack([r.embedding for r in usable]), opinion)
+            verdicts = model.decide(np.stack([r.embedding for r in usable]), second_opinion)
             for result, verdict in zip(usable, verdicts, strict=True):
                 result.verdict = verdict
         timings.classify = (time.perf_counter() - start) * 1000
         return results
-
-
-def split_vector(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """Split cached enrolment vectors (last axis) into their FaceNet part and second-embedder part (if any)."""
-    return vectors[..., :512], (vectors[..., 512:] if vectors.shape[-1] > 512 else None)

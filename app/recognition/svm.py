@@ -7,6 +7,7 @@ cost then grows linearly with the staff instead of quadratically (1,000 people t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,8 +35,17 @@ class LinearModel:
         return self.decision(embeddings).argmax(axis=1)
 
 
-def train_svm(embeddings: np.ndarray, labels: np.ndarray, c: float = 10.0, neighbours: int = NEIGHBOURS) -> LinearModel:
-    """Fit one linear SVM (liblinear, deterministic) per class against its nearest classes' images."""
+def train_svm(
+    embeddings: np.ndarray,
+    labels: np.ndarray,
+    c: float = 10.0,
+    neighbours: int = NEIGHBOURS,
+    negatives: Mapping[str, np.ndarray] | None = None,
+) -> LinearModel:
+    """Fit one linear SVM (liblinear, deterministic) per class against its nearest classes' images.
+
+    negatives: per label, extra faces that must fall on the wrong side of that label's hyperplane (hard negatives).
+    """
     classes = np.unique(labels)
     if len(classes) < 2:
         raise ValueError("an SVM needs at least two classes")
@@ -48,6 +58,10 @@ def train_svm(embeddings: np.ndarray, labels: np.ndarray, c: float = 10.0, neigh
     for k in range(len(classes)):
         rivals = np.argsort(-similarity[k], kind="stable")[: min(neighbours, len(classes) - 1)]
         rows = np.flatnonzero(np.isin(index, np.append(rivals, k)))
-        svm = LinearSVC(C=c, dual=True, max_iter=5000, random_state=0).fit(embeddings[rows], index[rows] == k)
+        x, y = embeddings[rows], index[rows] == k
+        extra = (negatives or {}).get(str(classes[k]))
+        if extra is not None and len(extra):
+            x, y = np.vstack([x, extra]), np.concatenate([y, np.zeros(len(extra), bool)])
+        svm = LinearSVC(C=c, dual=True, max_iter=5000, random_state=0).fit(x, y)
         coef[k], intercept[k] = svm.coef_[0], svm.intercept_[0]
     return LinearModel(classes, coef, intercept)

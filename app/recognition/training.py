@@ -15,15 +15,20 @@ from pathlib import Path
 import numpy as np
 
 from app.recognition.classify import FaceClassifier, classifier_from_arrays, classifier_to_arrays, train_classifier
-from app.recognition.pipeline import split_vector
+from app.recognition.cohort import Cohort
+from app.recognition.embed import split_vector
 from app.recognition.store import load_model, save_model
 
 
-def train_from_vectors(vectors: np.ndarray, labels: np.ndarray) -> FaceClassifier:
+def train_from_vectors(
+    vectors: np.ndarray, labels: np.ndarray, cohort: Cohort, hard_negatives: Mapping[str, np.ndarray] | None = None
+) -> FaceClassifier:
     """The open-set classifier for N cached enrolment vectors (N x 512, or N x (512 + the second embedder's size))
-    and their N labels (staff IDs); ValueError for fewer than two people."""
+    and their N labels (staff IDs), its stranger thresholds calibrated on cohort (the shipped background cohort,
+    joined with the strangers the site's gates saw); hard_negatives: per staff ID, vectors of faces an admin marked
+    as not that person. ValueError when nobody is enrolled."""
     primary, second = split_vector(np.asarray(vectors))
-    return train_classifier(primary, np.asarray(labels), second)
+    return train_classifier(primary, np.asarray(labels), cohort, second, hard_negatives)
 
 
 def publish_classifier(

@@ -5,14 +5,15 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-from collections.abc import Mapping
 
+import numpy as np
 import redis
 from celery import current_task, shared_task
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
-from app.gates.decide import DecisionRules, FaceVote, FrameResult, decide_frame
+from app.gates.decide import DecisionRules, FrameResult, decide_frame
+from app.gates.decision_faces import stash_decision_faces
 from app.gates.deliver import deliver_pending
 from app.gates.in_flight import release_slot
 from app.gates.votes import frame_votes, pooled_classifier
@@ -20,25 +21,29 @@ from app.observability.frames import record_processed_frame
 from app.recognition.classify import FaceClassifier
 from app.recognition.configured import model_watcher, recognizer_from_config
 from app.recognition.images import ImageError, decode_image
-from app.recognition.pipeline import Timings
+from app.recognition.pipeline import FaceResult, Recognizer, Timings
 from app.redis_client import get_redis
 
 logger = logging.getLogger(__name__)
 
 
+def decode_frame(jpeg_b64: str) -> np.ndarray | None:
+    """The frame's RGB pixels, or None (logged) when it cannot be decoded."""
+    try:
+        return decode_image(base64.b64decode(jpeg_b64, validate=True))
+    except (ImageError, binascii.Error, ValueError) as exc:
+        logger.warning("unusable frame: %s", exc)
+        return None
+
+
 def identify_frame(
-    jpeg_b64: str, model: FaceClassifier | None, config: Mapping, timings: Timings | None = None
-) -> list[FaceVote]:
-    """The votes of every face in the frame; none when there is no model yet or the frame cannot be decoded."""
+    rgb: np.ndarray | None, model: FaceClassifier | None, recognizer: Recognizer, timings: Timings | None = None
+) -> list[FaceResult]:
+    """Every face of the frame with its verdict; none when there is no model yet or no usable frame."""
     if model is None:
         logger.warning("no trained model has been published yet; faces are not identified")
         return []
-    try:
-        rgb = decode_image(base64.b64decode(jpeg_b64, validate=True))
-    except (ImageError, binascii.Error, ValueError) as exc:
-        logger.warning("unusable frame: %s", exc)
-        return []
-    return frame_votes(recognizer_from_config(config).identify(rgb, model, timings=timings))
+    return [] if rgb is None else recognizer.identify(rgb, model, timings=timings)
 
 
 @shared_task(
@@ -56,11 +61,15 @@ def recognize(gate_id: int, seq: int, captured_at: float, jpeg_b64: str) -> None
     client = get_redis(config["REDIS_URL"])
     try:
         watcher = model_watcher(str(config["MODEL_DIR"]))
-        model, timings = watcher.current(), Timings()
-        frame = FrameResult(gate_id, seq, captured_at, identify_frame(jpeg_b64, model, config, timings))
+        model, timings, recognizer = watcher.current(), Timings(), recognizer_from_config(config)
+        rgb = decode_frame(jpeg_b64)
+        results = identify_frame(rgb, model, recognizer, timings)
+        frame = FrameResult(gate_id, seq, captured_at, frame_votes(results))
         pooled = pooled_classifier(model) if model is not None and config["POOL_EMBEDDINGS"] else None
-        decide_frame(client, frame, DecisionRules.from_config(config), pooled)
-        events = deliver_pending(client, gate_id, config)
+        decisions = decide_frame(client, frame, DecisionRules.from_config(config), pooled)
+        if decisions and rgb is not None:
+            stash_decision_faces(client, recognizer, rgb, decisions, [r.face for r in results])
+        events = deliver_pending(client, gate_id, config, recognizer.embedding_name)
         task_id = current_task.request.id if current_task else None
         record_processed_frame(client, gate_id, seq, captured_at, timings, events, watcher.version, task_id)
     finally:

@@ -10,7 +10,7 @@ import numpy as np
 from app.gates.decide import DecisionRules, FaceVote, FrameResult, decide_frame, pending_decisions
 from app.redis_client import get_redis
 
-RULES = DecisionRules(window_frames=50, min_votes=5, cooldown_s=30.0, track_gap_s=2.0)
+RULES = DecisionRules(window_frames=50, min_votes=5, stranger_votes=10, cooldown_s=30.0, track_gap_s=2.0)
 LEFT = (100.0, 120.0, 120.0, 150.0)
 RIGHT = (420.0, 110.0, 110.0, 140.0)
 
@@ -31,11 +31,18 @@ def test_five_agreeing_frames_make_exactly_one_decision(rds) -> None:
     assert [d.id for d in pending_decisions(rds, 1)] == [decisions[0].id]
 
 
-def test_the_same_rule_decides_a_stranger(rds) -> None:
+def test_a_stranger_needs_more_agreeing_frames_than_a_person(rds) -> None:
     faces = [FaceVote(LEFT, None if s % 3 else "E1") for s in range(1, 20)]
     decisions = run(rds, [frame(s, face) for s, face in enumerate(faces, start=1)])
-    # Frames 3, 6, 9, 12 voted E1 (4 < 5); the fifth stranger vote (frame 7) decided.
-    assert [(d.identity, d.seq) for d in decisions] == [(None, 7)]
+    # Frames 3, 6, 9, 12 voted E1 (4 < 5); the tenth stranger vote (frame 14) decided.
+    assert [(d.identity, d.seq) for d in decisions] == [(None, 14)]
+
+
+def test_staff_with_a_few_unsure_frames_is_not_turned_away(rds) -> None:
+    # Six unsure frames (the person turning towards the camera), then the person is recognised.
+    faces = [FaceVote(LEFT, None)] * 6 + [FaceVote(LEFT, "E1")] * 5
+    decisions = run(rds, [frame(s, face) for s, face in enumerate(faces, start=1)])
+    assert [(d.identity, d.seq) for d in decisions] == [("E1", 11)]
 
 
 def test_votes_outside_the_window_do_not_count(rds) -> None:
@@ -55,9 +62,32 @@ def test_each_face_of_a_multi_face_frame_is_tracked_on_its_own(rds) -> None:
 
 
 def test_a_stranger_beside_staff_is_decided_apart(rds) -> None:
-    frames = [frame(s, FaceVote(LEFT, "E1"), FaceVote(RIGHT, None)) for s in range(1, 8)]
+    frames = [frame(s, FaceVote(LEFT, "E1"), FaceVote(RIGHT, None)) for s in range(1, 12)]
     assert sorted(d.identity or "stranger" for d in run(rds, frames)) == ["E1", "stranger"]
     assert len(run(rds, frames)) == 0  # retried frames change nothing
+
+
+def test_a_stranger_whose_track_is_lost_and_found_is_announced_once(rds) -> None:
+    rng = np.random.default_rng(11)
+    face = _unit(rng.normal(size=512))
+
+    def seen(seq: int) -> FrameResult:
+        return frame(seq, FaceVote(LEFT, None, _unit(face + 0.05 * rng.normal(size=512))))
+
+    first = run(rds, [seen(s) for s in range(1, 15)])
+    # Gone for 5 s (the track ends), back within the cooldown: the same face, no second announcement.
+    again = run(rds, [seen(s) for s in range(65, 80)])
+    # Another stranger at the same moment is announced.
+    other = _unit(rng.normal(size=512))
+    newcomer = run(rds, [frame(s, FaceVote(RIGHT, None, other)) for s in range(80, 95)])
+    assert len(first) == 1 and again == [] and len(newcomer) == 1
+
+
+def test_a_decision_carries_its_face_box_and_the_tracks_mean_embeddings(rds) -> None:
+    first, second = _unit(np.ones(512)), _unit(np.arange(128, dtype=np.float32) + 1)
+    [decision] = run(rds, [frame(s, FaceVote(LEFT, "E1", first, second)) for s in range(1, 6)])
+    assert decision.box == list(LEFT) or decision.box == LEFT
+    np.testing.assert_allclose(decision.pooled_vector(), np.concatenate([first, second]), atol=1e-6)
 
 
 def test_debounce_one_decision_per_person_per_cooldown(rds) -> None:
@@ -87,7 +117,7 @@ def test_retried_and_out_of_order_frames_never_decide_twice(rds) -> None:
 
 
 def _nearest_centroid(centroids: dict[str, np.ndarray], threshold: float):
-    def classify(vector: np.ndarray) -> str | None:
+    def classify(vector: np.ndarray, _second: np.ndarray | None) -> str | None:
         name, distance = min(((n, float(np.linalg.norm(vector - c))) for n, c in centroids.items()), key=lambda x: x[1])
         return name if distance <= threshold else None
 
@@ -102,9 +132,12 @@ def test_pooling_turns_a_consistently_mistaken_stranger_into_a_stranger(rds) -> 
     rng = np.random.default_rng(3)
     staff_centroid, stranger_center = _unit(rng.normal(size=512)), _unit(rng.normal(size=512))
     classify = _nearest_centroid({"E1": staff_centroid}, threshold=0.9)
-    # Each frame of the stranger lands near E1 by chance (the per-frame classifier said E1), but on average it is far.
+    # Each frame of the stranger lands near E1 by chance (the per-frame classifier said E1), but on average it is far:
+    # no grant, and once the track has a stranger's worth of frames, a stranger.
     frames = [frame(s, FaceVote(LEFT, "E1", _unit(stranger_center + 0.3 * rng.normal(size=512)))) for s in range(1, 9)]
-    assert [d.identity for d in run(rds, frames, pooled=classify)] == [None]
+    assert run(rds, frames, pooled=classify) == []
+    more = [frame(s, FaceVote(LEFT, "E1", _unit(stranger_center + 0.3 * rng.normal(size=512)))) for s in range(9, 12)]
+    assert [(d.identity, d.seq) for d in run(rds, more, pooled=classify)] == [(None, 10)]
     # The real E1: every frame near the centroid, so the pooled embedding confirms the vote.
     frames = [
         frame(s, FaceVote(RIGHT, "E1", _unit(staff_centroid + 0.03 * rng.normal(size=512))), gate_id=2)

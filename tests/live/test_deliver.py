@@ -45,7 +45,7 @@ def log_rows(db) -> list[tuple[str, str]]:
 def test_cleared_staff_alternate_in_and_out(site, db) -> None:
     for at in (1000.0, 2000.0, 3000.0):
         pend(site, site["front"], "E1", at)
-        deliver_pending(site["rds"], site["front"], site["config"])
+        deliver_pending(site["rds"], site["front"], site["config"], "facenet-20180408")
     events = stream_events(site, site["front"])
     assert [(e["type"], e["direction"], e["first_name"], e["voice"]) for e in events] == [
         ("granted", "in", "Ada", True),
@@ -61,7 +61,7 @@ def test_not_cleared_is_denied_and_a_stranger_is_a_stranger_without_rows(site, d
     pend(site, site["front"], "E2", 1000.0)
     pend(site, site["front"], None, 1001.0)
     pend(site, site["front"], "GONE", 1002.0)  # known to the model, since removed from the staff
-    deliver_pending(site["rds"], site["front"], site["config"])
+    deliver_pending(site["rds"], site["front"], site["config"], "facenet-20180408")
     events = stream_events(site, site["front"])
     assert [(e["type"], e["staff_id"], e["name"], e["direction"]) for e in events] == [
         ("denied", "E2", "Alan Turing", None),
@@ -74,7 +74,7 @@ def test_not_cleared_is_denied_and_a_stranger_is_a_stranger_without_rows(site, d
 
 def test_every_event_also_goes_to_the_event_file(site, db) -> None:
     pend(site, site["back"], "E2", 1000.0)
-    deliver_pending(site["rds"], site["back"], site["config"])
+    deliver_pending(site["rds"], site["back"], site["config"], "facenet-20180408")
     files = list((site["config"]["DATA_DIR"] / "events").glob("events-*.jsonl"))
     lines = [json.loads(line) for path in files for line in path.read_text().splitlines()]
     assert [(e["type"], e["staff_id"], e["voice"]) for e in lines if e["gate_id"] == site["back"]] == [
@@ -86,10 +86,10 @@ def test_a_decision_retried_after_a_crash_writes_one_row_and_one_event(site, db)
     decision = pend(site, site["front"], "E1", 1000.0)
     # A worker wrote the row, then died before publishing and forgetting the decision.
     record_decision(decision)
-    deliver_pending(site["rds"], site["front"], site["config"])
+    deliver_pending(site["rds"], site["front"], site["config"], "facenet-20180408")
     # Another one published too, then died before forgetting it: the retry adds nothing.
     site["rds"].hset(pending_key(site["front"]), decision.id, decision.to_json())
-    deliver_pending(site["rds"], site["front"], site["config"])
+    deliver_pending(site["rds"], site["front"], site["config"], "facenet-20180408")
     assert log_rows(db) == [("E1", "in")]
     assert [e["id"] for e in stream_events(site, site["front"])] == [decision.id]
 
@@ -102,7 +102,7 @@ def test_two_workers_delivering_the_same_decisions_write_each_once(app, site, db
     def worker() -> None:
         with app.app_context():
             barrier.wait()
-            deliver_pending(site["rds"], site["front"], site["config"])
+            deliver_pending(site["rds"], site["front"], site["config"], "facenet-20180408")
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
     for thread in threads:

@@ -13,7 +13,7 @@ from app.accounts import create_gate, create_staff
 from app.gates.decide import window_key
 from app.gates.in_flight import in_flight_key, take_slot
 from app.gates.stream import gate_stream_key
-from app.models import Log
+from app.models import DecisionFace, Log
 from app.tasks.recognize import recognize
 from camera_ingest.reader import encode_jpeg
 from testkit.scenes import background, scene_frame
@@ -54,14 +54,23 @@ def test_frames_of_an_enrolled_person_grant_once_and_log_in(db, rds, gate, train
     rows = db.session.scalars(select(Log)).all()
     assert [(row.staff_id, row.status, row.decision_id) for row in rows] == [(staff.id, "in", events[0]["id"])]
     assert rds.zcard(in_flight_key(gate.id)) == 0
+    [face] = db.session.scalars(select(DecisionFace)).all()
+    assert (face.decision_id, face.kind, face.staff_id) == (events[0]["id"], "granted", staff.id)
+    assert face.crop.startswith(b"\xff\xd8") and len(face.embedding_vector()) in (512, 640)
 
 
 @pytest.mark.slow
 def test_frames_of_a_stranger_make_one_stranger_event_and_no_row(db, rds, gate, faces_dir) -> None:
     stranger = sorted((faces_dir / "strangers").glob("*/*.jpg"))[0]
-    send_frames(rds, gate.id, [frame_b64(stranger, i) for i in range(8)])
-    assert [(e["type"], e["staff_id"]) for e in gate_events(rds, gate.id)] == [("stranger", None)]
+    send_frames(rds, gate.id, [frame_b64(stranger, i) for i in range(12)])
+    events = gate_events(rds, gate.id)
+    assert [(e["type"], e["staff_id"]) for e in events] == [("stranger", None)]
     assert db.session.scalars(select(Log)).all() == []
+    # Its face joins the site cohort: the track's mean embedding with a second-embedder part, and a crop for review.
+    [face] = db.session.scalars(select(DecisionFace)).all()
+    assert (face.decision_id, face.kind, face.staff_id) == (events[0]["id"], "stranger", None)
+    assert len(face.embedding_vector()) == 640 and face.embedder == "facenet-20180408+dlib-resnet-v1"
+    assert face.crop.startswith(b"\xff\xd8")
 
 
 def test_a_corrupt_frame_counts_as_empty_and_frees_its_slot(db, rds, gate) -> None:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from app.recognition.images import read_image
+from app.recognition.pipeline import Recognizer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,3 +33,11 @@ def portrait(faces_dir: Path) -> np.ndarray:
 def keras_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A model store folder for the Keras FaceNet weights converted during this test session."""
     return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def shipped_cohort():
+    """The background cohort the project ships (FaceNet + dlib embeddings of 1,000 LFW faces)."""
+    from app.recognition.cohort import SHIPPED_COHORT, load_cohort
+
+    return load_cohort(SHIPPED_COHORT, Recognizer().embedding_name)[0]

@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 
 from app.cli.faces import faces_cli
+from app.recognition.cohort import SHIPPED_COHORT, load_cohort
 from app.recognition.images import read_image
 from app.recognition.pipeline import Recognizer
 from app.recognition.store import save_model
@@ -20,7 +21,8 @@ from app.recognition.training import publish_classifier, train_from_vectors
 def cli_app(tmp_path: Path) -> Flask:
     app = Flask("facegate-test")
     app.config.update(
-        DETECTOR="opencv", EMBEDDER="opencv", SECOND_EMBEDDER="dlib", MIN_FACE_PX=40, MODEL_DIR=tmp_path / "models"
+        DETECTOR="opencv", EMBEDDER="opencv", SECOND_EMBEDDER="dlib", MIN_FACE_PX=40, MODEL_DIR=tmp_path / "models",
+        COHORT_FILE=SHIPPED_COHORT,
     )
     app.cli.add_command(faces_cli)
     return app
@@ -49,7 +51,8 @@ def test_identify_names_an_enrolled_person(cli_app: Flask, faces_dir: Path) -> N
             photo = read_image(faces_dir / "people" / name / f"{name}_{i:04d}.jpg")
             vectors.append(recognizer.enrolment_vector(photo)[0])
             labels.append(label)
-    publish_classifier(cli_app.config["MODEL_DIR"], train_from_vectors(np.stack(vectors), np.array(labels)))
+    cohort = load_cohort(SHIPPED_COHORT, recognizer.embedding_name)[0]
+    publish_classifier(cli_app.config["MODEL_DIR"], train_from_vectors(np.stack(vectors), np.array(labels), cohort))
     image = faces_dir / "people" / "Halle_Berry" / "Halle_Berry_0009.jpg"
     result = cli_app.test_cli_runner().invoke(args=["faces", "identify", str(image), "--json"])
     assert result.exit_code == 0, result.output
@@ -70,3 +73,31 @@ def test_verify_pairs_json_keys(cli_app: Flask, faces_dir: Path, tmp_path: Path)
     payload = json.loads(result.output)
     assert {"pairs", "accuracy", "accuracy_std", "no_face"} <= payload.keys()
     assert payload["pairs"] == 16 and payload["no_face"] == 0 and payload["accuracy"] >= 0.8
+
+
+def test_evaluate_refuses_draws_without_a_gallery_size(cli_app: Flask, faces_dir: Path) -> None:
+    result = cli_app.test_cli_runner().invoke(
+        args=["faces", "evaluate", str(faces_dir / "people"), "--draws", "3", "--json"]
+    )
+    assert result.exit_code != 0 and "--draws needs --people" in result.output
+
+
+def test_evaluate_refuses_a_gallery_larger_than_the_folder(cli_app: Flask, tmp_path: Path) -> None:
+    (tmp_path / "people" / "Only_One").mkdir(parents=True)
+    result = cli_app.test_cli_runner().invoke(args=["faces", "evaluate", str(tmp_path / "people"), "--people", "2"])
+    assert result.exit_code != 0 and "--people must be between" in result.output
+
+
+@pytest.mark.slow
+def test_build_cohort_writes_a_file_evaluate_can_use(cli_app: Flask, faces_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "visitors"
+    folder.mkdir()
+    for source in sorted((faces_dir / "strangers").iterdir())[:2]:
+        (folder / source.name).symlink_to(source.resolve(), target_is_directory=True)
+    out = tmp_path / "cohort.npz"
+    result = cli_app.test_cli_runner().invoke(args=["faces", "build-cohort", str(folder), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    cohort, meta = load_cohort(out, Recognizer().embedding_name)
+    assert meta["faces"] == len(cohort) >= 2 and meta["embedding"] == "facenet-20180408+dlib-resnet-v1"
+    assert meta["people"] == 2
+    assert "wrote" in result.output

@@ -9,13 +9,13 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from app.models import Log
+from app.models import DecisionFace, Log
 
 ROLES = ("anonymous", "staff", "other_staff", "admin", "gate_token")
 SIGN_IN = 302  # login_required / Flask-Admin send anonymous visitors to /login
 
 # (method, path, expected status for each role in ROLES order). {alice} is Alice's staff row id, {log} a log row,
-# {gate} the gate, {admin} the admin's user id.
+# {gate} the gate, {admin} the admin's user id, {face} a stranger decision's face.
 MATRIX = [
     ("GET", "/", (SIGN_IN, 302, 302, 302, SIGN_IN)),
     ("GET", "/login", (200, 302, 302, 302, 200)),
@@ -59,6 +59,10 @@ MATRIX = [
     ("GET", "/admin/enrolment/jobs.json?id=1", (SIGN_IN, 403, 403, 200, SIGN_IN)),
     ("POST", "/admin/enrolment/{alice}/preprocess", (SIGN_IN, 403, 403, 302, SIGN_IN)),
     ("POST", "/admin/enrolment/{alice}/upload", (SIGN_IN, 403, 403, 302, SIGN_IN)),  # no file: message, redirect
+    ("GET", "/admin/review/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
+    ("GET", "/admin/review/?kind=granted&pending=1", (SIGN_IN, 403, 403, 200, SIGN_IN)),
+    ("GET", "/admin/review/{face}/crop.jpg", (SIGN_IN, 403, 403, 200, SIGN_IN)),
+    ("POST", "/admin/review/{face}", (SIGN_IN, 403, 403, 400, SIGN_IN)),  # no review given: a clear 400
     ("POST", "/logout", (SIGN_IN, 302, 302, 302, SIGN_IN)),  # last: it signs everyone out
 ]
 
@@ -86,12 +90,15 @@ def avatar_for_alice(app, people, db):
 
 def test_every_route_answers_every_role_as_expected(app, people, db, clients, csrf_token):
     log = Log(staff_id=people.alice.id, gate_id=people.gate.id, status="in")
-    db.session.add(log)
+    face = DecisionFace(decision_id="f" * 32, gate_id=people.gate.id, kind="stranger", crop=b"\xff\xd8jpeg")
+    db.session.add_all([log, face])
     db.session.commit()
     tokens = {role: csrf_token(client) for role, client in clients.items()}
     mismatches = []
     for method, path_template, expected in MATRIX:
-        path = path_template.format(alice=people.alice.id, log=log.id, gate=people.gate.id, admin=people.admin.id)
+        path = path_template.format(
+            alice=people.alice.id, log=log.id, gate=people.gate.id, admin=people.admin.id, face=face.id
+        )
         for role, status in zip(ROLES, expected, strict=True):
             client = clients[role]
             if method == "GET":

@@ -1,0 +1,78 @@
+"""The face behind a gate decision, from the frame that decided it to the DecisionFace row delivery writes.
+
+Only a frame that completes a decision does this work (rare: once per person per pass): the recognize task crops
+the deciding face and, when the track never consulted the second embedder, embeds that face with it, and stashes
+both in Redis beside the pending decision; delivery turns them, with the track's mean embedding, into the row that
+training (site cohort, hard negatives) and the admin's review read.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import redis
+
+from app.gates.decide import GateDecision
+from app.recognition.detect import Face
+from app.recognition.embed import EMBEDDING_DIM
+from app.recognition.pipeline import Recognizer
+
+CROP_PX = 112
+# Margin around the face box in the crop, as a fraction of the box size on each side.
+CROP_MARGIN = 0.25
+STASH_TTL_S = 3600
+
+
+def stash_key(decision_id: str) -> str:
+    """The Redis hash holding a decision's crop and second-embedder vector until delivery."""
+    return f"facegate:decision:{decision_id}:face"
+
+
+def face_crop_jpeg(rgb: np.ndarray, box: tuple[float, float, float, float], size: int = CROP_PX) -> bytes:
+    """A size x size JPEG of the face in box (with a margin), clipped to the frame."""
+    x, y, w, h = box
+    side = max(w, h) * (1 + 2 * CROP_MARGIN)
+    cx, cy = x + w / 2, y + h / 2
+    height, width = rgb.shape[:2]
+    x0, y0 = int(max(0, cx - side / 2)), int(max(0, cy - side / 2))
+    x1, y1 = int(min(width, cx + side / 2)), int(min(height, cy + side / 2))
+    crop = cv2.resize(rgb[y0:y1, x0:x1], (size, size), interpolation=cv2.INTER_AREA)
+    ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(crop, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])
+    if not ok:
+        raise ValueError("could not encode the face crop")
+    return jpeg.tobytes()
+
+
+def stash_decision_faces(
+    client: redis.Redis, recognizer: Recognizer, rgb: np.ndarray, decisions: list[GateDecision], faces: list[Face]
+) -> None:
+    """For each new decision: its face crop and, when its track has no second-embedder part, the deciding face's
+    second-embedder vector, kept in Redis for delivery (faces: the frame's detected faces, to re-embed by box)."""
+    for decision in decisions:
+        if decision.box is None:
+            continue
+        fields: dict[str, bytes] = {"crop": face_crop_jpeg(rgb, decision.box)}
+        vector = decision.pooled_vector()
+        face = next((f for f in faces if tuple(f.box) == tuple(decision.box)), None)
+        if vector is not None and len(vector) == EMBEDDING_DIM and recognizer.second != "none" and face is not None:
+            second = recognizer.second_embeddings(rgb, [face])
+            if second is not None:
+                fields["second"] = np.asarray(second[0], np.float32).tobytes()
+        with client.pipeline() as pipe:
+            pipe.hset(stash_key(decision.id), mapping=fields)
+            pipe.expire(stash_key(decision.id), STASH_TTL_S)
+            pipe.execute()
+
+
+def take_stash(client: redis.Redis, decision: GateDecision) -> tuple[np.ndarray | None, bytes | None]:
+    """The decision's face vector (enrolment layout, completed with the stashed second part) and crop, if any."""
+    stash = client.hgetall(stash_key(decision.id))
+    vector = decision.pooled_vector()
+    if vector is not None and b"second" in stash and len(vector) == EMBEDDING_DIM:
+        vector = np.concatenate([vector, np.frombuffer(stash[b"second"], dtype=np.float32)])
+    return vector, stash.get(b"crop")
+
+
+def forget_stash(client: redis.Redis, decision: GateDecision) -> None:
+    """Drop a delivered decision's stash."""
+    client.delete(stash_key(decision.id))
