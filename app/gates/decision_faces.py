@@ -8,6 +8,8 @@ training (site cohort, hard negatives) and the admin's review read.
 
 from __future__ import annotations
 
+import base64
+
 import cv2
 import numpy as np
 import redis
@@ -51,13 +53,14 @@ def stash_decision_faces(
     for decision in decisions:
         if decision.box is None:
             continue
-        fields: dict[str, bytes] = {"crop": face_crop_jpeg(rgb, decision.box)}
+        # Base64 text: the process-wide client decodes replies as UTF-8.
+        fields = {"crop": base64.b64encode(face_crop_jpeg(rgb, decision.box)).decode()}
         vector = decision.pooled_vector()
         face = next((f for f in faces if tuple(f.box) == tuple(decision.box)), None)
         if vector is not None and len(vector) == EMBEDDING_DIM and recognizer.second != "none" and face is not None:
             second = recognizer.second_embeddings(rgb, [face])
             if second is not None:
-                fields["second"] = np.asarray(second[0], np.float32).tobytes()
+                fields["second"] = base64.b64encode(np.asarray(second[0], np.float32).tobytes()).decode()
         with client.pipeline() as pipe:
             pipe.hset(stash_key(decision.id), mapping=fields)
             pipe.expire(stash_key(decision.id), STASH_TTL_S)
@@ -66,11 +69,15 @@ def stash_decision_faces(
 
 def take_stash(client: redis.Redis, decision: GateDecision) -> tuple[np.ndarray | None, bytes | None]:
     """The decision's face vector (enrolment layout, completed with the stashed second part) and crop, if any."""
-    stash = client.hgetall(stash_key(decision.id))
+    stash = {_text(key): _text(value) for key, value in client.hgetall(stash_key(decision.id)).items()}
     vector = decision.pooled_vector()
-    if vector is not None and b"second" in stash and len(vector) == EMBEDDING_DIM:
-        vector = np.concatenate([vector, np.frombuffer(stash[b"second"], dtype=np.float32)])
-    return vector, stash.get(b"crop")
+    if vector is not None and "second" in stash and len(vector) == EMBEDDING_DIM:
+        vector = np.concatenate([vector, np.frombuffer(base64.b64decode(stash["second"]), dtype=np.float32)])
+    return vector, base64.b64decode(stash["crop"]) if "crop" in stash else None
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def forget_stash(client: redis.Redis, decision: GateDecision) -> None:
