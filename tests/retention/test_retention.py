@@ -41,7 +41,7 @@ def test_log_rows_older_than_the_retention_go_in_batches_and_zero_keeps_all(app,
     assert left == [1, 89]
 
 
-def test_event_files_of_old_days_go_and_other_files_stay(app, tmp_path: Path) -> None:
+def test_event_files_of_old_days_go_and_other_files_stay(app, db, tmp_path: Path) -> None:
     events = tmp_path / "events"
     events.mkdir()
     names = [
@@ -121,7 +121,9 @@ def test_the_task_runs_with_the_app_settings_and_beat_schedules_it_nightly(app, 
     )
     db.session.commit()
     monkeypatch.setitem(app.config, "LOG_RETENTION_DAYS", 2)
-    assert retention.apply().get() == {"log_rows": 1, "event_files": 0, "raw_photos": 0}
+    assert retention.apply().get() == {
+        "log_rows": 1, "event_files": 0, "raw_photos": 0, "decision_crops": 0, "decision_faces": 0
+    }  # fmt: skip
     schedule = celery_settings("redis://x")["beat_schedule"]["retention"]
     assert schedule["task"] == retention.name
     assert (schedule["schedule"].hour, schedule["schedule"].minute) == ({3}, {17})
