@@ -26,12 +26,13 @@ from app import create_app
 from app.accounts import create_gate, create_staff
 from app.gates.decide import pending_key, window_key
 from app.gates.stream import gate_stream_key
+from app.recognition.configured import recognizer_from_config
 from app.redis_client import get_redis
 from camera_ingest.reader import GateReader, ReaderSettings
 from camera_ingest.sender import celery_sender
 from testkit.gate_poller import GatePoller
 from testkit.processes import REPO_ROOT, celery_worker, web_app
-from testkit.scenes import Pass, plan_passes, write_scene
+from testkit.scenes import Pass, one_face, plan_passes, write_scene
 from testkit.scoring import percentile, score_run
 from testkit.site import drop_scratch, enrol_and_train, pick_people, scratch_environment, wait_gate_idle, warm_up
 
@@ -95,10 +96,13 @@ def run_bench(args: argparse.Namespace, env: dict[str, str], root: Path) -> tupl
     """Set up the scratch site (schema, gate, staff enrolled through the enrolment service, model), play the scene
     once per worker count; summary, settings."""
     enrolled, held_out = pick_people(args.faces, args.people, args.enroll)
-    strangers = sorted((args.faces / "strangers").glob("*/*.jpg"))
+    flask_app = create_app()
+    # One person per pass, so that every event can be scored: photos that show a second person are left out.
+    recognizer = recognizer_from_config(flask_app.config)
+    held_out = {name: [p for p in photos if one_face(recognizer, p)] for name, photos in held_out.items()}
+    strangers = [p for p in sorted((args.faces / "strangers").glob("*/*.jpg")) if one_face(recognizer, p)]
     passes = plan_passes(held_out, strangers, args.passes, args.show_s, args.gap_s)
     video = write_scene(root / "scene.avi", passes, passes[-1].end_s + args.gap_s, fps=25.0)
-    flask_app = create_app()
     with flask_app.app_context():
         upgrade(directory=str(REPO_ROOT / "migrations"))
         gate, token = create_gate("Bench", str(video))

@@ -15,10 +15,9 @@ import cv2
 from app.recognition.classify import FaceClassifier
 from app.recognition.pipeline import Recognizer
 from demo.faces import DemoFaces, Person
-from testkit.scenes import background, scene_frame
+from testkit.scenes import DRIFT_FRAMES, background, scene_frame
 
 STRANGER = "stranger"
-DRIFT_FRAMES = (0, 15, 30)  # scene frames checked: the photo drifts a little from frame to frame
 
 
 @dataclass(frozen=True)

@@ -251,6 +251,29 @@ def _seen_stranger(state: dict, track: dict, now: float, cooldown_s: float) -> b
     return False
 
 
+def _ended_as_stranger(track: dict, rules: DecisionRules, pooled: PooledClassifier | None) -> bool:
+    """Whether an undecided track that has just ended was a stranger passing by: at least MIN_VOTES of its frames
+    said stranger, more than named any one person, and its mean embeddings name nobody."""
+    votes = Counter(identity for _seq, identity in track["votes"])
+    strangers = votes.pop(None, 0)
+    if strangers < rules.min_votes or any(count >= strangers for count in votes.values()):
+        return False
+    mean = _mean(track, "emb")
+    return pooled is None or mean is None or pooled(mean, _mean(track, "sec")) is None
+
+
+def _stranger_decision(
+    state: dict, track: dict, gate_id: int, seq: int, captured_at: float, box, cooldown_s: float
+) -> GateDecision | None:
+    """The decision that track was a stranger, unless the same face was announced within the cooldown."""
+    if _seen_stranger(state, track, captured_at, cooldown_s):
+        return None
+    vector = _pooled_vector(track)
+    return GateDecision(
+        uuid.uuid4().hex, gate_id, None, seq, captured_at, box, None if vector is None else _encode_vector(vector)
+    )
+
+
 def apply_frame(
     state: dict, frame: FrameResult, rules: DecisionRules, pooled: PooledClassifier | None = None
 ) -> list[GateDecision]:
@@ -266,12 +289,16 @@ def apply_frame(
     del seqs[: -rules.window_frames]
     window_start = seqs[-1] - rules.window_frames + 1
     state["latest_t"] = max(state["latest_t"], frame.captured_at)
-    state["tracks"] = [
-        t
-        for t in state["tracks"]
-        if state["latest_t"] - t["last_t"] <= rules.track_gap_s and t["last_seq"] >= window_start
-    ]
-    decisions = []
+    live, decisions = [], []
+    for t in state["tracks"]:
+        if state["latest_t"] - t["last_t"] <= rules.track_gap_s and t["last_seq"] >= window_start:
+            live.append(t)
+        elif not t["decided"] and _ended_as_stranger(t, rules, pooled):
+            # A stranger who passed too quickly for STRANGER_VOTES frames is announced when their track ends (no
+            # crop: the face is no longer in this frame).
+            ended = _stranger_decision(state, t, frame.gate_id, t["last_seq"], t["last_t"], None, rules.cooldown_s)
+            decisions += [ended] if ended else []
+    state["tracks"] = live
     faces = sorted(frame.faces, key=lambda f: f.box[2] * f.box[3], reverse=True)
     matches = _match_tracks(state["tracks"], faces, frame.captured_at, rules.track_gap_s)
     for face, match in zip(faces, matches, strict=True):
@@ -283,18 +310,20 @@ def apply_frame(
         if not decided:
             continue
         track["decided"] = True
+        box = tuple(face.box)
         if identity is None:
-            if _seen_stranger(state, track, frame.captured_at, rules.cooldown_s):
-                continue
-        else:
-            last = state["cooldown"].get(identity)
-            if last is not None and frame.captured_at - last < rules.cooldown_s:
-                continue
-            state["cooldown"][identity] = frame.captured_at
+            stranger = _stranger_decision(state, track, frame.gate_id, frame.seq, frame.captured_at, box,
+                                          rules.cooldown_s)  # fmt: skip
+            decisions += [stranger] if stranger else []
+            continue
+        last = state["cooldown"].get(identity)
+        if last is not None and frame.captured_at - last < rules.cooldown_s:
+            continue
+        state["cooldown"][identity] = frame.captured_at
         vector = _pooled_vector(track)
         decisions.append(
             GateDecision(
-                uuid.uuid4().hex, frame.gate_id, identity, frame.seq, frame.captured_at, tuple(face.box),
+                uuid.uuid4().hex, frame.gate_id, identity, frame.seq, frame.captured_at, box,
                 None if vector is None else _encode_vector(vector),
             )
         )  # fmt: skip
