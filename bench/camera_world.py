@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -24,6 +23,7 @@ from pathlib import Path
 from app.recognition.cohort import SHIPPED_COHORT, load_cohort
 from app.recognition.evaluate import VectorCache, evaluate, image_files
 from app.recognition.pipeline import Recognizer
+from bench.galleries import linked
 
 PROTOCOLS = ("other subject", "one-session subjects")
 
@@ -31,15 +31,6 @@ PROTOCOLS = ("other subject", "one-session subjects")
 def sessions(subject: Path) -> list[Path]:
     """The subject's session folders that hold frames."""
     return sorted(p for p in subject.iterdir() if p.is_dir() and image_files(p))
-
-
-def linked(root: Path, name: str, folders: list[Path]) -> Path:
-    """A folder named name under root holding a link to each of folders."""
-    target = root / name
-    target.mkdir()
-    for folder in folders:
-        os.symlink(folder.resolve(), target / folder.name, target_is_directory=True)
-    return target
 
 
 def rotation(live: Path, held_out: Path, protocol: str, use_site: bool, cache: VectorCache, root: Path) -> dict:
