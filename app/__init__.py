@@ -11,7 +11,8 @@ from app.config import Config
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
-    """Build the Flask app: configuration, extensions, Celery, blueprints, Flask-Admin and CLI commands."""
+    """Build the Flask app: configuration (a bad setting stops the process), extensions, Celery, blueprints,
+    Flask-Admin and CLI commands."""
     from app import models, tasks  # noqa: F401  (register the tables and the Celery tasks)
     from app.admin import init_admin
     from app.celery_app import celery_init_app
@@ -19,7 +20,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from app.extensions import csrf, db, login_manager, migrate
     from app.views import register_views
 
-    config = Config()
+    config = Config.at_start()
     flask_app = Flask(__name__, instance_path=str(config.INSTANCE_DIR))
     flask_app.config.from_mapping(config.as_dict())
     if overrides:

@@ -1,6 +1,8 @@
-"""One configuration object, read from environment variables with safe defaults.
+"""One configuration object, read from environment variables with safe defaults, and checked once when it is built.
 
-Every setting the system knows is here; the README's configuration table lists them.
+Every setting the system knows is here; the README's configuration table lists them. Outside the demo
+(FACEGATE_DEMO), DATABASE_URL and SECRET_KEY must be set: every host of a site shares one database and one key, so
+a host that would quietly fall back to its own SQLite file or its own key stops at start instead.
 """
 
 from __future__ import annotations
@@ -8,8 +10,17 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from app.recognition.detect import DETECTORS
+from app.recognition.embed import EMBEDDERS
+from app.recognition.pipeline import SECOND_EMBEDDERS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A setting that is missing or wrong; str(error) names the variable and what it must be."""
 
 
 def _env_str(name: str, default: str) -> str:
@@ -24,7 +35,7 @@ def _env_int(name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError as exc:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
 
 def _env_float(name: str, default: float) -> float:
@@ -34,7 +45,7 @@ def _env_float(name: str, default: float) -> float:
     try:
         return float(raw)
     except ValueError as exc:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -45,14 +56,20 @@ def _env_bool(name: str, default: bool) -> bool:
         return True
     if raw in {"0", "false", "no", "off"}:
         return False
-    raise ValueError(f"{name} must be true or false, got {raw!r}")
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
-def load_secret_key(instance_dir: Path) -> str:
-    """Return SECRET_KEY from the environment, or one generated once into instance/secret_key."""
+def load_secret_key(instance_dir: Path, demo: bool) -> str:
+    """Return SECRET_KEY from the environment; in the demo only, one generated once into instance/secret_key."""
     from_env = os.environ.get("SECRET_KEY", "").strip()
     if from_env:
         return from_env
+    if not demo:
+        raise ConfigError(
+            "SECRET_KEY is not set: every host of a site must sign sessions with the same key "
+            "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`, kept out of the repository); "
+            "FACEGATE_DEMO=true allows a key generated into the instance folder, for a one-machine demo"
+        )
     instance_dir.mkdir(parents=True, exist_ok=True)
     key_file = instance_dir / "secret_key"
     if not key_file.exists():
@@ -65,6 +82,25 @@ def load_secret_key(instance_dir: Path) -> str:
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_hex(32))
     return key_file.read_text().strip()
+
+
+def _database_url(instance_dir: Path, demo: bool) -> str:
+    """DATABASE_URL; in the demo only, a SQLite file in the instance folder when it is unset."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        return url
+    if not demo:
+        raise ConfigError(
+            "DATABASE_URL is not set: every host of a site must use the same database "
+            "(e.g. mysql+pymysql://facegate:PASSWORD@db-host/facegate?charset=utf8mb4); "
+            "FACEGATE_DEMO=true allows a local SQLite file, for a one-machine demo"
+        )
+    return f"sqlite:///{instance_dir / 'facegate.db'}"
+
+
+def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
 
 
 def engine_options(database_url: str) -> dict:
@@ -81,13 +117,13 @@ class Config:
     """Settings for the web app, the workers and the CLI, taken from the environment when built."""
 
     def __init__(self) -> None:
+        # The demo: one machine, a local SQLite file and a generated key are allowed (nowhere else).
+        self.DEMO = _env_bool("FACEGATE_DEMO", False)
         self.INSTANCE_DIR = Path(_env_str("FACEGATE_INSTANCE_DIR", str(PROJECT_ROOT / "instance")))
-        self.SQLALCHEMY_DATABASE_URI = _env_str(
-            "DATABASE_URL", f"sqlite:///{self.INSTANCE_DIR / 'facegate.db'}"
-        )
+        self.SQLALCHEMY_DATABASE_URI = _database_url(self.INSTANCE_DIR, self.DEMO)
         self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.REDIS_URL = _env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
-        self.SECRET_KEY = load_secret_key(self.INSTANCE_DIR)
+        self.SECRET_KEY = load_secret_key(self.INSTANCE_DIR, self.DEMO)
 
         # Where things live on disk.
         self.DATA_DIR = Path(_env_str("FACEGATE_DATA_DIR", str(PROJECT_ROOT / "dataset")))
@@ -148,6 +184,52 @@ class Config:
         self.LOG_RETENTION_DAYS = _env_int("FACEGATE_LOG_RETENTION_DAYS", 0)
         self.EVENT_FILE_RETENTION_DAYS = _env_int("FACEGATE_EVENT_FILE_RETENTION_DAYS", 90)
         self.RAW_PHOTO_RETENTION_DAYS = _env_int("FACEGATE_RAW_PHOTO_RETENTION_DAYS", 0)
+        self._validate()
+
+    def _validate(self) -> None:
+        """Raise ConfigError for settings that cannot work together, before any process uses them."""
+        _choice("FACEGATE_DETECTOR", self.DETECTOR, DETECTORS)
+        _choice("FACEGATE_EMBEDDER", self.EMBEDDER, EMBEDDERS)
+        _choice("FACEGATE_SECOND_EMBEDDER", self.SECOND_EMBEDDER, SECOND_EMBEDDERS)
+        try:
+            ZoneInfo(self.TIMEZONE)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"FACEGATE_TIMEZONE must be a time zone name such as Europe/Berlin, "
+                              f"got {self.TIMEZONE!r}") from None  # fmt: skip
+        if self.WINDOW_FRAMES < 1 or not 1 <= self.MIN_VOTES <= self.WINDOW_FRAMES:
+            raise ConfigError("need FACEGATE_WINDOW_FRAMES >= 1 and 1 <= FACEGATE_MIN_VOTES <= "
+                              f"FACEGATE_WINDOW_FRAMES, got {self.WINDOW_FRAMES} and {self.MIN_VOTES}")  # fmt: skip
+        if not self.MIN_VOTES <= self.STRANGER_VOTES <= self.WINDOW_FRAMES:
+            raise ConfigError("need FACEGATE_MIN_VOTES <= FACEGATE_STRANGER_VOTES <= FACEGATE_WINDOW_FRAMES, "
+                              f"got {self.MIN_VOTES}, {self.STRANGER_VOTES}, {self.WINDOW_FRAMES}")  # fmt: skip
+        at_least = {
+            "FACEGATE_MIN_FACE_PX": (self.MIN_FACE_PX, 1),
+            "FACEGATE_CAPTURE_SHOTS": (self.CAPTURE_SHOTS, 1),
+            "FACEGATE_CAPTURE_EVERY_N_FRAMES": (self.CAPTURE_EVERY_N_FRAMES, 1),
+            "FACEGATE_INGEST_MAX_IN_FLIGHT": (self.INGEST_MAX_IN_FLIGHT, 1),
+            "FACEGATE_EVENT_STREAM_MAXLEN": (self.EVENT_STREAM_MAXLEN, 1),
+            "FACEGATE_INGEST_FPS": (self.INGEST_FPS, 0.01), "FACEGATE_COOLDOWN_S": (self.COOLDOWN_S, 0),
+            "FACEGATE_TRACK_GAP_S": (self.TRACK_GAP_S, 0.01), "FACEGATE_EVENTS_MAX_WAIT_S": (self.EVENTS_MAX_WAIT_S, 0),
+            "FACEGATE_LOG_RETENTION_DAYS": (self.LOG_RETENTION_DAYS, 0),
+            "FACEGATE_EVENT_FILE_RETENTION_DAYS": (self.EVENT_FILE_RETENTION_DAYS, 0),
+            "FACEGATE_RAW_PHOTO_RETENTION_DAYS": (self.RAW_PHOTO_RETENTION_DAYS, 0),
+            "FACEGATE_REVIEW_CROP_DAYS": (self.REVIEW_CROP_DAYS, 0),
+            "FACEGATE_SITE_COHORT_DAYS": (self.SITE_COHORT_DAYS, 0),
+            "FACEGATE_SITE_COHORT_MAX": (self.SITE_COHORT_MAX, 0),
+        }  # fmt: skip
+        for name, (value, least) in at_least.items():
+            if not value >= least:  # also refuses NaN
+                raise ConfigError(f"{name} must be at least {least}, got {value}")
+        if not 1 <= self.INGEST_JPEG_QUALITY <= 100:
+            raise ConfigError(f"FACEGATE_INGEST_JPEG_QUALITY must be 1-100, got {self.INGEST_JPEG_QUALITY}")
+
+    @classmethod
+    def at_start(cls) -> Config:
+        """The configuration for a process that is starting: a ConfigError stops it with a clear message."""
+        try:
+            return cls()
+        except ConfigError as exc:
+            raise SystemExit(f"facegate: configuration error: {exc}") from None
 
     def as_dict(self) -> dict:
         """The settings as a plain dict, for app.config.from_mapping."""

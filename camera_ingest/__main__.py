@@ -45,7 +45,7 @@ def parse_args(argv: list[str], config: Config) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the ingest until SIGTERM or SIGINT; return the exit status."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    config = Config()
+    config = Config.at_start()
     args = parse_args(sys.argv[1:] if argv is None else argv, config)
     only = {int(part) for part in args.gates.split(",")} if args.gates else None
     engine = sa.create_engine(config.SQLALCHEMY_DATABASE_URI, **config.SQLALCHEMY_ENGINE_OPTIONS)

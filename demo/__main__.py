@@ -67,6 +67,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def demo_environment(root: Path, redis_url: str) -> dict[str, str]:
     """The settings every demo process gets: everything under root, the demo's own Redis database."""
     return {
+        "FACEGATE_DEMO": "true",
         "DATABASE_URL": f"sqlite:///{root / 'facegate.db'}",
         "REDIS_URL": redis_url,
         "FACEGATE_INSTANCE_DIR": str(root),

@@ -20,7 +20,10 @@ def test_migrated_mariadb_schema_matches_models(app) -> None:
 
 
 def test_upgrade_builds_sqlite_demo_database(tmp_path, repo_root) -> None:
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}", "FACEGATE_INSTANCE_DIR": str(tmp_path)}
+    env = {
+        "FACEGATE_DEMO": "true", "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
+        "FACEGATE_INSTANCE_DIR": str(tmp_path),
+    }  # fmt: skip
     result = subprocess.run(
         [sys.executable, "-m", "flask", "db", "upgrade"],
         cwd=repo_root,
