@@ -140,6 +140,9 @@ class Config:
         self.MIN_PASSWORD_LENGTH = _env_int("FACEGATE_MIN_PASSWORD_LENGTH", 8)
         self.LOGIN_MAX_FAILURES = _env_int("FACEGATE_LOGIN_MAX_FAILURES", 5)
         self.LOGIN_LOCKOUT_S = _env_int("FACEGATE_LOGIN_LOCKOUT_S", 900)
+        # Unknown bearer tokens one address may send to /api/ before it is refused for API_TOKEN_LOCKOUT_S.
+        self.API_TOKEN_MAX_FAILURES = _env_int("FACEGATE_API_TOKEN_MAX_FAILURES", 20)
+        self.API_TOKEN_LOCKOUT_S = _env_int("FACEGATE_API_TOKEN_LOCKOUT_S", 300)
         self.AVATAR_MAX_BYTES = _env_int("FACEGATE_AVATAR_MAX_KB", 5120) * 1024
         # Bearer token a Prometheus scraper sends to GET /metrics; empty: only signed-in admins may read it.
         self.METRICS_TOKEN = _env_str("FACEGATE_METRICS_TOKEN", "")
@@ -216,6 +219,8 @@ class Config:
             "FACEGATE_REVIEW_CROP_DAYS": (self.REVIEW_CROP_DAYS, 0),
             "FACEGATE_SITE_COHORT_DAYS": (self.SITE_COHORT_DAYS, 0),
             "FACEGATE_SITE_COHORT_MAX": (self.SITE_COHORT_MAX, 0),
+            "FACEGATE_API_TOKEN_MAX_FAILURES": (self.API_TOKEN_MAX_FAILURES, 1),
+            "FACEGATE_API_TOKEN_LOCKOUT_S": (self.API_TOKEN_LOCKOUT_S, 1),
         }  # fmt: skip
         for name, (value, least) in at_least.items():
             if not value >= least:  # also refuses NaN

@@ -13,7 +13,9 @@ EVENT_TYPES = ("granted", "denied", "stranger")
 ALL_EVENTS_KEY = "facegate:events"
 # How long a published event's id is remembered, so a retried decision never publishes twice.
 PUBLISHED_MARKER_TTL_S = 7 * 24 * 3600
-CURSOR_PATTERN = re.compile(r"^\d+(-\d+)?$")
+CURSOR_PATTERN = re.compile(r"^[0-9]{1,20}(-[0-9]{1,20})?$")
+# Both parts of a Redis stream id are unsigned 64-bit; Redis answers an error for anything larger.
+MAX_CURSOR_PART = 2**64 - 1
 
 # Atomic: a retried or racing publish of the same event finds the marker and adds nothing.
 _PUBLISH_ONCE = """
@@ -75,7 +77,7 @@ def publish_event(client: redis.Redis, event: Event, maxlen: int) -> str | None:
 def check_cursor(cursor: str | None) -> str:
     """The stream id to read after: cursor itself, or "0" (the start of the retained stream) when absent."""
     cursor = (cursor or "0").strip()
-    if not CURSOR_PATTERN.fullmatch(cursor):
+    if not CURSOR_PATTERN.fullmatch(cursor) or any(int(part) > MAX_CURSOR_PART for part in cursor.split("-")):
         raise CursorError(f"bad cursor {cursor!r}: expected a stream id such as '1700000000000-0', or '0'")
     return cursor
 

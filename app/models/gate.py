@@ -27,7 +27,8 @@ class Gate(db.Model):
     voice_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     # A device index ("0"), an RTSP/HTTP URL or a path to a video file.
     camera_source: Mapped[str] = mapped_column(String(512), default="")
-    token_hash: Mapped[str] = mapped_column(String(64))
+    # Unique and indexed: the gate endpoint finds a gate by its token's hash on every request.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -9,6 +9,7 @@ from app.models import User
 def register_views(flask_app: Flask) -> None:
     """Attach the blueprints, the login machinery and the safety net to flask_app (Flask-Admin: app/admin/)."""
     from app.sitetime import format_local
+    from app.views.api_input import register_api_errors
     from app.views.auth import bp as auth_bp
     from app.views.gate_api import bp as gate_api_bp
     from app.views.main import bp as main_bp
@@ -31,5 +32,6 @@ def register_views(flask_app: Flask) -> None:
     flask_app.register_blueprint(reports_bp)
     flask_app.add_template_filter(format_local, "localtime")
     register_safety(flask_app)
+    register_api_errors(flask_app)
     flask_app.register_blueprint(gate_api_bp)
     flask_app.register_blueprint(metrics_bp)

@@ -2,75 +2,64 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, request
 
 from app.accounts import gate_for_token
 from app.extensions import csrf, db
-from app.gates.stream import CursorError, read_gate_events
+from app.gates.stream import CursorError, check_cursor, read_gate_events
 from app.models import Gate
 from app.models.types import utcnow
 from app.redis_client import get_redis
+from app.views.api_input import ApiError, path_id, query_number, query_text
+from app.views.token_throttle import client_address, record_token_failure, retry_after_s
 
 bp = Blueprint("gate_api", __name__, url_prefix="/api/gates")
 # Gates authenticate with a bearer token, not a session cookie, so CSRF does not apply.
 csrf.exempt(bp)
 
-
-class GateRequestError(Exception):
-    """A request the gate endpoint refuses: its HTTP status and a message."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-@bp.errorhandler(GateRequestError)
-def _refuse(error: GateRequestError):
-    response = jsonify({"error": str(error)})
-    response.status_code = error.status
-    if error.status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="facegate"'
-    return response
+BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="facegate"'}
+# A wait above this is a mistake, not a long poll: refused (400) instead of served at FACEGATE_EVENTS_MAX_WAIT_S.
+MAX_WAIT_PARAM_S = 3600.0
 
 
 def authenticated_gate(gate_id: int) -> Gate:
-    """The gate whose bearer token came with the request; GateRequestError unless it is gate_id and active."""
+    """The gate whose bearer token came with the request; ApiError unless it is gate_id and active.
+
+    An address that sent too many unknown tokens is refused (429) before its token is looked at.
+    """
+    path_id(gate_id, "gate id")
+    address = client_address()
+    wait = retry_after_s(address)
+    if wait:
+        raise ApiError(429, "too many unknown tokens from this address", {"Retry-After": str(wait)})
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
-        raise GateRequestError(401, "missing bearer token")
+        raise ApiError(401, "missing bearer token", BEARER_CHALLENGE)
     gate = gate_for_token(token)
     if gate is None:
-        raise GateRequestError(401, "unknown gate token")
+        record_token_failure(address)
+        raise ApiError(401, "unknown gate token", BEARER_CHALLENGE)
     if gate.id != gate_id:
-        raise GateRequestError(403, "this token belongs to another gate")
+        raise ApiError(403, "this token belongs to another gate")
     if not gate.active:
-        raise GateRequestError(403, "this gate is deactivated")
+        raise ApiError(403, "this gate is deactivated")
     return gate
-
-
-def _wait_seconds() -> float:
-    raw = request.args.get("wait", "0")
-    try:
-        wait = float(raw)
-    except ValueError:
-        raise GateRequestError(400, f"wait must be a number of seconds, got {raw!r}") from None
-    return min(max(wait, 0.0), current_app.config["EVENTS_MAX_WAIT_S"])
 
 
 @bp.get("/<int:gate_id>/events")
 def events(gate_id: int):
     """The gate's events after ?after=<cursor> ("0" or absent: the whole retained stream), long-polling ?wait=s."""
     authenticated_gate(gate_id)
-    wait = _wait_seconds()
+    # Longer than the server's cap is served at the cap, so a gate configured with a longer wait keeps working.
+    wait = min(query_number("wait", 0.0, 0.0, MAX_WAIT_PARAM_S), current_app.config["EVENTS_MAX_WAIT_S"])
+    try:
+        after = check_cursor(query_text("after"))
+    except CursorError as exc:
+        raise ApiError(400, f"after: {exc}") from None
     # Blocking must not hold a database connection: hand it back to the pool first.
     db.session.remove()
-    try:
-        found, cursor = read_gate_events(
-            get_redis(current_app.config["REDIS_URL"]), gate_id, request.args.get("after"), wait
-        )
-    except CursorError as exc:
-        raise GateRequestError(400, str(exc)) from None
+    found, cursor = read_gate_events(get_redis(current_app.config["REDIS_URL"]), gate_id, after, wait)
     return {"events": found, "cursor": cursor}
 
 

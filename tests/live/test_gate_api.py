@@ -7,6 +7,7 @@ import time
 import uuid
 
 import pytest
+import sqlalchemy as sa
 
 from app.accounts import create_gate
 from app.extensions import db as _db
@@ -130,13 +131,77 @@ def test_long_poll_times_out_empty_and_keeps_the_cursor(client, gates, streams) 
     assert time.monotonic() - started >= 0.3
 
 
-def test_bad_cursor_or_wait_is_a_clear_400(client, gates) -> None:
+BAD_PARAMETERS = [
+    ("wait", "soon"), ("wait", "nan"), ("wait", "NaN"), ("wait", "inf"), ("wait", "-inf"), ("wait", "-1"),
+    ("wait", "1e400"), ("wait", "3601"), ("wait", "9" * 400), ("wait", "0x10"),
+    ("after", "$"), ("after", "-1"), ("after", "nan"), ("after", "1-2-3"), ("after", "\u0663"),
+    ("after", "18446744073709551616-0"), ("after", "0-18446744073709551616"), ("after", "9" * 400),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "value"), BAD_PARAMETERS, ids=lambda v: str(v)[:20])
+def test_a_bad_parameter_is_a_json_400_that_names_it(client, gates, streams, name, value) -> None:
+    gate_id, token = gates["front"]
+    publish_event(streams, make_event(gate_id), MAXLEN)
+    response = client.get(f"/api/gates/{gate_id}/events", query_string={name: value}, headers=auth(token))
+    assert response.status_code == 400, response.data
+    assert name in response.get_json()["error"]
+
+
+def test_the_largest_stream_id_and_a_wait_above_the_cap_are_answered(client, gates, app) -> None:
+    gate_id, token = gates["front"]
+    top = "18446744073709551615-18446744073709551615"
+    response = client.get(f"/api/gates/{gate_id}/events", query_string={"after": top}, headers=auth(token))
+    assert response.get_json() == {"events": [], "cursor": top}
+    # A gate configured to wait longer than the server's cap is served at the cap, not refused.
+    app.config["EVENTS_MAX_WAIT_S"] = 0.2
+    try:
+        response = client.get(f"/api/gates/{gate_id}/events", query_string={"wait": "60"}, headers=auth(token))
+    finally:
+        app.config["EVENTS_MAX_WAIT_S"] = 30.0
+    assert response.status_code == 200 and len(response.get_json()["events"]) == 0
+
+
+@pytest.mark.parametrize("gate_path", ["0", "2147483648", "9" * 40])
+def test_an_id_out_of_range_is_a_json_400(client, gates, gate_path) -> None:
+    _gate_id, token = gates["front"]
+    for method, suffix in (("get", "events"), ("post", "heartbeat")):
+        response = getattr(client, method)(f"/api/gates/{gate_path}/{suffix}", headers=auth(token))
+        assert response.status_code == 400 and "gate id" in response.get_json()["error"]
+
+
+def test_unknown_paths_and_methods_under_api_are_json(client, gates) -> None:
+    gate_id, token = gates["front"]
+    for path in ("/api/gates/-1/events", "/api/gates/abc/events", "/api/nothing"):
+        response = client.get(path, headers=auth(token))
+        assert response.status_code == 404 and "error" in response.get_json()
+    response = client.delete(f"/api/gates/{gate_id}/events", headers=auth(token))
+    assert response.status_code == 405 and "error" in response.get_json() and "GET" in response.headers["Allow"]
+
+
+def test_unknown_tokens_from_one_address_are_rate_limited(client, gates, app) -> None:
     gate_id, token = gates["front"]
     url = f"/api/gates/{gate_id}/events"
-    response = client.get(url, query_string={"after": "$"}, headers=auth(token))
-    assert response.status_code == 400 and "cursor" in response.get_json()["error"]
-    response = client.get(url, query_string={"wait": "soon"}, headers=auth(token))
-    assert response.status_code == 400 and "wait" in response.get_json()["error"]
+    limit = app.config["API_TOKEN_MAX_FAILURES"]
+    for attempt in range(limit):
+        response = client.get(url, headers=auth(f"guess-{attempt}"))
+        assert response.status_code == 401, attempt
+    refused = client.get(url, headers=auth("guess-again"))
+    assert refused.status_code == 429 and "too many" in refused.get_json()["error"]
+    assert 0 < int(refused.headers["Retry-After"]) <= app.config["API_TOKEN_LOCKOUT_S"]
+    # The address is refused whatever it sends, until the lock-out ends; another address is not affected.
+    assert client.get(url, headers=auth(token)).status_code == 429
+    other = client.get(url, headers=auth(token), environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    assert other.status_code == 200
+
+
+def test_a_valid_token_and_missing_tokens_count_no_failure(client, gates, app) -> None:
+    gate_id, token = gates["front"]
+    url = f"/api/gates/{gate_id}/events"
+    for _ in range(app.config["API_TOKEN_MAX_FAILURES"] + 1):
+        assert client.get(url, headers=auth(token)).status_code == 200
+        assert client.get(url).status_code == 401
+    assert client.get(url, headers=auth(token)).status_code == 200
 
 
 def test_heartbeat_records_when_the_gate_was_last_seen(client, gates, db) -> None:
@@ -173,3 +238,12 @@ def test_a_long_poll_holds_no_database_connection_while_it_waits(app, client, ga
     poll.join()
     assert answers[0].status_code == 200 and answers[0].get_json()["events"] == []
     assert checked_out == 0
+
+
+def test_two_gates_cannot_share_a_token_hash(gates, db) -> None:
+    front = db.session.get(Gate, gates["front"][0])
+    back = db.session.get(Gate, gates["back"][0])
+    back.token_hash = front.token_hash
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.commit()
+    db.session.rollback()
