@@ -57,9 +57,10 @@ def stage_medians(recognizer: Recognizer, model: FaceClassifier, frames: list[np
     for frame in frames:
         timings = Timings()
         faces += len(recognizer.identify(frame, model, timings=timings))
-        rows.append([timings.detect, timings.align, timings.embed, timings.classify, timings.total])
+        rows.append([timings.detect, timings.align, timings.embed, timings.liveness, timings.classify, timings.total])
     medians = np.median(np.array(rows), axis=0)
-    return dict(zip(["detect", "align", "embed", "classify", "total"], np.round(medians, 1).tolist(), strict=True)) | {
+    stages = ["detect", "align", "embed", "liveness", "classify", "total"]
+    return dict(zip(stages, np.round(medians, 1).tolist(), strict=True)) | {
         "faces_per_frame": round(faces / len(frames), 2)
     }
 
@@ -212,8 +213,8 @@ def train_classifier_from_people(recognizer: Recognizer, people: list[Path]) -> 
 
 
 HEADER = (
-    f"{'detector':10s} {'embedder':10s} {'frame':6s} {'detect':>7s} {'align':>6s} {'embed':>6s} {'classify':>8s} "
-    f"{'total':>6s}  {'f/s b1':>6s} {'f/s b16':>7s} {'peak MiB':>8s}  top1   FAR    ms/img"
+    f"{'detector':10s} {'embedder':10s} {'frame':6s} {'detect':>7s} {'align':>6s} {'embed':>6s} {'live':>5s} "
+    f"{'classify':>8s} {'total':>6s}  {'f/s b1':>6s} {'f/s b16':>7s} {'peak MiB':>8s}  top1   FAR    ms/img"
 )
 
 
@@ -227,7 +228,8 @@ def print_row(row: dict) -> None:
         t = row[layout]
         print(
             f"{row['detector']:10s} {row['embedder']:10s} {layout[:4]:6s} {t['detect']:7.1f} {t['align']:6.1f} "
-            f"{t['embed']:6.1f} {t['classify']:8.1f} {t['total']:6.1f}  {row['faces_per_s_batch1']:6.1f} "
+            f"{t['embed']:6.1f} {t['liveness']:5.1f} {t['classify']:8.1f} {t['total']:6.1f}  "
+            f"{row['faces_per_s_batch1']:6.1f} "
             f"{row['faces_per_s_batch16']:7.1f} {row['peak_memory_mb']:8.0f}  {ev['top1_accuracy']:.3f}  "
             f"{ev['stranger_false_accept_rate']:.3f}  {ev['ms_per_image']}  ({ev['identities']} people)",
             flush=True,

@@ -38,6 +38,16 @@ def faces_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def liveness_dir() -> Path:
+    """Live webcam frames and printed-photo attacks (live/, print/; NUAA): FACEGATE_LIVENESS_DIR or
+    ../shared/liveness. Never copied into the project."""
+    path = Path(os.environ.get("FACEGATE_LIVENESS_DIR", REPO_ROOT.parent / "shared" / "liveness"))
+    if not (path / "live").is_dir() or not (path / "print").is_dir():
+        pytest.fail(f"liveness frames not found at {path}; set FACEGATE_LIVENESS_DIR")
+    return path
+
+
+@pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     """A fresh, uuid-named MariaDB database for this test session, dropped at the end."""
     name = f"facegate_test_{uuid.uuid4().hex[:12]}"

@@ -14,7 +14,7 @@ from app.recognition.pipeline import Timings
 
 logger = logging.getLogger("facegate.frames")
 
-STAGES = ("detect", "align", "embed", "classify")
+STAGES = ("detect", "align", "embed", "liveness", "classify")
 
 
 def record_processed_frame(

@@ -1,4 +1,4 @@
-"""decode -> detect -> align -> quality -> embed -> classify, for one photo or camera frame."""
+"""decode -> detect -> align -> quality -> embed -> liveness -> classify, for one photo or camera frame."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from app.recognition.classify import FaceClassifier, FaceVerdict
 from app.recognition.detect import Face, get_detector, most_central_face
 from app.recognition.dlib_embed import get_dlib_embedder
 from app.recognition.embed import embed_faces, get_embedder
+from app.recognition.liveness import get_liveness_model
 from app.recognition.quality import QualityLimits, quality_problem
 from app.recognition.threads import single_threaded_blas
 
@@ -20,13 +21,15 @@ SECOND_EMBEDDERS = ("dlib", "none")
 
 @dataclass
 class FaceResult:
-    """One face found in an image: where it is, why it was rejected (if it was), its embeddings and the verdict."""
+    """One face found in an image: where it is, why it was rejected (if it was), its embeddings, its liveness (the
+    probability it is a live person, not a photo; None when not scored) and the verdict."""
 
     face: Face
     rejection: str | None = None
     embedding: np.ndarray | None = None
     second_embedding: np.ndarray | None = None
     verdict: FaceVerdict | None = None
+    liveness: float | None = None
 
 
 @dataclass
@@ -36,23 +39,26 @@ class Timings:
     detect: float = 0.0
     align: float = 0.0
     embed: float = 0.0
+    liveness: float = 0.0
     classify: float = 0.0
 
     @property
     def total(self) -> float:
-        """detect + align + embed + classify."""
-        return self.detect + self.align + self.embed + self.classify
+        """detect + align + embed + liveness + classify."""
+        return self.detect + self.align + self.embed + self.liveness + self.classify
 
 
 @dataclass
 class Recognizer:
-    """The configured backends; every method takes RGB arrays and returns plain results."""
+    """The configured backends; every method takes RGB arrays and returns plain results. liveness: whether identify
+    scores each usable face's liveness."""
 
     detector: str = "opencv"
     embedder: str = "opencv"
     second: str = "dlib"
     model_dir: str | None = None
     limits: QualityLimits = field(default_factory=QualityLimits)
+    liveness: bool = True
 
     def __post_init__(self) -> None:
         if self.second not in SECOND_EMBEDDERS:
@@ -64,8 +70,11 @@ class Recognizer:
         """Names what the cached embeddings are (a different name means they must be recomputed)."""
         return "facenet-20180408" + ("+dlib-resnet-v1" if self.second == "dlib" else "")
 
-    def analyse(self, rgb: np.ndarray, central_only: bool = False, timings: Timings | None = None) -> list[FaceResult]:
-        """Detect, align, check and embed (in one batch) every face, or only the most central one."""
+    def check_faces(
+        self, rgb: np.ndarray, central_only: bool = False, timings: Timings | None = None
+    ) -> tuple[list[FaceResult], list[np.ndarray]]:
+        """Detect, align and check every face (or only the most central one): the results (rejection set) and the
+        aligned crops."""
         timings = timings or Timings()
         start = time.perf_counter()
         faces = get_detector(self.detector, self.limits.min_face_px).detect(rgb)
@@ -79,6 +88,12 @@ class Recognizer:
         for result, crop in zip(results, crops, strict=True):
             result.rejection = quality_problem(result.face, crop, self.limits)
         timings.align = (time.perf_counter() - start) * 1000
+        return results, crops
+
+    def analyse(self, rgb: np.ndarray, central_only: bool = False, timings: Timings | None = None) -> list[FaceResult]:
+        """Detect, align, check and embed (in one batch) every face, or only the most central one."""
+        timings = timings or Timings()
+        results, crops = self.check_faces(rgb, central_only, timings)
         start = time.perf_counter()
         good = [i for i, r in enumerate(results) if r.rejection is None]
         if good:
@@ -87,6 +102,17 @@ class Recognizer:
                 results[i].embedding = vector
         timings.embed = (time.perf_counter() - start) * 1000
         return results
+
+    def score_liveness(self, rgb: np.ndarray, results: list[FaceResult], timings: Timings | None = None) -> None:
+        """Set the liveness of each face that passed the quality gate, in place."""
+        start = time.perf_counter()
+        usable = [r for r in results if r.rejection is None]
+        if usable:
+            scores = get_liveness_model().scores(rgb, [r.face.box for r in usable])
+            for result, score in zip(usable, scores, strict=True):
+                result.liveness = float(score)
+        if timings is not None:
+            timings.liveness = (time.perf_counter() - start) * 1000
 
     def second_embeddings(self, rgb: np.ndarray, faces: list[Face]) -> np.ndarray | None:
         """The second embedder's vectors for these faces, or None when no second embedder is configured."""
@@ -106,10 +132,12 @@ class Recognizer:
     def identify(
         self, rgb: np.ndarray, model: FaceClassifier, central_only: bool = False, timings: Timings | None = None
     ) -> list[FaceResult]:
-        """Every face with its verdict (staff label or stranger); the second embedder runs only if unsure (its
-        vectors are kept on the results it ran for)."""
+        """Every face with its verdict (staff label or stranger) and, if the recognizer scores it, its liveness; the
+        second embedder runs only if unsure (its vectors are kept on the results it ran for)."""
         timings = timings or Timings()
         results = self.analyse(rgb, central_only, timings)
+        if self.liveness:
+            self.score_liveness(rgb, results, timings)
         start = time.perf_counter()
         usable = [r for r in results if r.embedding is not None]
         if usable:

@@ -81,7 +81,7 @@ def test_the_recognize_task_counts_the_frame_its_stages_and_the_worker(app, db, 
         recognize(gate.id, take_slot(rds, gate.id, 4), captured, jpeg)
     assert read_counter(rds, "frames_processed") == {(str(gate.id),): 2.0}
     stages = read_histogram(rds, "recognition_stage_seconds")
-    assert sorted(stages) == [("align",), ("classify",), ("detect",), ("embed",)]
+    assert sorted(stages) == [("align",), ("classify",), ("detect",), ("embed",), ("liveness",)]
     assert all(buckets[-1] == ("+Inf", 2.0) for buckets, _sum in stages.values())
     ((age_buckets, age_sum),) = read_histogram(rds, "frame_age_seconds").values()
     assert age_buckets[-1] == ("+Inf", 2.0) and age_sum >= 1.0

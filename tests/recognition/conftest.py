@@ -41,3 +41,12 @@ def shipped_cohort():
     from app.recognition.cohort import SHIPPED_COHORT, load_cohort
 
     return load_cohort(SHIPPED_COHORT, Recognizer().embedding_name)[0]
+
+
+@pytest.fixture(scope="session")
+def antispoof_dir() -> Path:
+    """The shared anti-spoofing folder (sample images): $FACEGATE_ANTISPOOF_DIR, else ../shared/antispoof."""
+    folder = Path(os.environ.get("FACEGATE_ANTISPOOF_DIR") or REPO_ROOT.parent / "shared" / "antispoof")
+    if not (folder / "minivision").is_dir():
+        pytest.fail(f"anti-spoofing samples not found at {folder}: set FACEGATE_ANTISPOOF_DIR")
+    return folder
