@@ -57,8 +57,8 @@
         return response.json();
       })
       .then(function (data) {
-        fill("live-gates", data.gates, [gateName, gateStatus, heartbeat], "No gates yet.");
-        fill("live-events", data.events, ["time", "gate", "type", "person", "direction"], "No gate events yet.");
+        fill("live-gates", data.gates, [gateName, gateStatus, heartbeat], "No gates yet: add one under Gates (its camera and the token its Pi uses).");
+        fill("live-events", data.events, ["time", "gate", "type", "person", "direction"], "No gate events yet: they appear when a camera sees someone at an active gate.");
         fill("live-passages", data.passages, ["time", "gate", "person", "status"], "Nobody has passed a gate yet.");
         document.getElementById("live-generated").textContent = data.generated;
         document.getElementById("live-error").textContent = "";

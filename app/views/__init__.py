@@ -31,6 +31,7 @@ def register_views(flask_app: Flask) -> None:
     flask_app.register_blueprint(me_bp)
     flask_app.register_blueprint(reports_bp)
     flask_app.add_template_filter(format_local, "localtime")
+    flask_app.context_processor(lambda: {"site_timezone": flask_app.config["TIMEZONE"]})
     register_safety(flask_app)
     register_api_errors(flask_app)
     flask_app.register_blueprint(gate_api_bp)

@@ -18,7 +18,7 @@ from app.views.safety import is_local_url
 bp = Blueprint("auth", __name__)
 
 # Pages a user who must change their password may still reach.
-_ALLOWED_BEFORE_CHANGE = {"auth.change_password", "auth.logout", "static"}
+_ALLOWED_BEFORE_CHANGE = {"auth.change_password", "auth.logout", "static", "admin.static"}
 # Checked against when the username is unknown, so both cases take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
