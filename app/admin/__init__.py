@@ -12,6 +12,7 @@ from app.admin.gates import GateAdmin
 from app.admin.live import LiveView
 from app.admin.logs import LogAdmin
 from app.admin.people import AdminAccountAdmin, StaffAdmin
+from app.admin.presence import PresenceView
 from app.admin.readonly import JobAdmin, ModelVersionAdmin
 from app.admin.review import ReviewView
 from app.admin.security import AdminHome
@@ -28,6 +29,7 @@ def init_admin(flask_app: Flask) -> Admin:
         theme=Bootstrap4Theme(base_template="admin/facegate_master.html", fluid=True),
     )
     admin.add_view(LiveView(name="Live", endpoint="live"))
+    admin.add_view(PresenceView(name="Who is in", endpoint="presence"))
     admin.add_view(StaffAdmin(Staff, db, name="Staff", endpoint="staff", category="People"))
     admin.add_view(AdminAccountAdmin(User, db, name="Admins", endpoint="admins", category="People"))
     admin.add_view(GateAdmin(Gate, db, name="Gates", endpoint="gates"))
