@@ -124,6 +124,14 @@ def test_admin_creates_a_gate_and_a_person_and_filters_the_log(page: Page, peopl
     expect(page.locator("#live-passages tr")).to_have_count(3)
     shots(page, "admin-live")
 
+    # Bob came in and has not left; Alice came in and went out again.
+    page.goto("/admin/presence/")
+    expect(page.locator("h1")).to_have_text("Who is in")
+    expect(page.locator("table.presence tbody tr")).to_have_count(1)
+    expect(page.locator("table.presence")).to_contain_text("Bob Baker")
+    expect(page.locator("nav.navbar")).to_contain_text("times in UTC")
+    shots(page, "admin-who-is-in")
+
 
 def test_staff_changes_the_one_time_password_uploads_an_avatar_and_sees_only_their_log(
     page: Page, people, db, shots
@@ -167,5 +175,7 @@ def test_staff_changes_the_one_time_password_uploads_an_avatar_and_sees_only_the
 
     page.goto("/reports/attendance")
     expect(page.locator("table.data")).to_contain_text("Eve Evans")
+    expect(page.locator("nav.navbar")).to_contain_text("times in UTC")
     shots(page, "staff-attendance")
     assert page.goto("/admin/").status == 403
+    assert page.goto("/admin/presence/").status == 403
