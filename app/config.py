@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.recognition.detect import DETECTORS
@@ -57,6 +58,25 @@ def _env_bool(name: str, default: bool) -> bool:
     if raw in {"0", "false", "no", "off"}:
         return False
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def mqtt_broker(url: str) -> dict:
+    """Host, port, TLS and credentials of an MQTT broker URL (mqtt://[user:pass@]host[:1883] or mqtts://...:8883)."""
+    parsed = urlsplit(url)
+    if parsed.scheme not in ("mqtt", "mqtts") or not parsed.hostname:
+        raise ConfigError(f"FACEGATE_MQTT_URL must look like mqtt://host:1883 or mqtts://host:8883, got {url!r}")
+    tls = parsed.scheme == "mqtts"
+    try:
+        port = parsed.port or (8883 if tls else 1883)
+    except ValueError as exc:
+        raise ConfigError(f"FACEGATE_MQTT_URL has a bad port: {url!r}") from exc
+    return {
+        "host": parsed.hostname,
+        "port": port,
+        "tls": tls,
+        "username": unquote(parsed.username) if parsed.username else "",
+        "password": unquote(parsed.password) if parsed.password else "",
+    }
 
 
 def load_secret_key(instance_dir: Path, demo: bool) -> str:
@@ -183,6 +203,22 @@ class Config:
         self.INGEST_RELOAD_S = _env_float("FACEGATE_INGEST_RELOAD_S", 10.0)
         self.INGEST_JPEG_QUALITY = _env_int("FACEGATE_INGEST_JPEG_QUALITY", 85)
 
+        # Integrations (docs/integrations.md): the MQTT publisher is off while FACEGATE_MQTT_URL is empty.
+        self.MQTT_URL = _env_str("FACEGATE_MQTT_URL", "")
+        self.MQTT_BROKER = mqtt_broker(self.MQTT_URL) if self.MQTT_URL else None
+        self.MQTT_USERNAME = _env_str("FACEGATE_MQTT_USERNAME", "")
+        self.MQTT_PASSWORD = _env_str("FACEGATE_MQTT_PASSWORD", "")
+        self.MQTT_CA_FILE = _env_str("FACEGATE_MQTT_CA_FILE", "")
+        self.MQTT_CLIENT_ID = _env_str("FACEGATE_MQTT_CLIENT_ID", "facegate")
+        self.MQTT_TOPIC_PREFIX = _env_str("FACEGATE_MQTT_TOPIC_PREFIX", "facegate").strip("/")
+        self.MQTT_RETAIN = _env_str("FACEGATE_MQTT_RETAIN", "state").lower()
+        self.MQTT_DISCOVERY_PREFIX = _env_str("FACEGATE_MQTT_DISCOVERY_PREFIX", "homeassistant").strip("/")
+        self.MQTT_DISCOVERY = _env_bool("FACEGATE_MQTT_DISCOVERY", True)
+        # The lock shows unlocked this long after a grant (the gate's open time plus a margin).
+        self.MQTT_RELOCK_S = _env_float("FACEGATE_MQTT_RELOCK_S", 5.0)
+        # How often gates' heartbeats are checked for online/offline and the gate list re-read.
+        self.INTEGRATIONS_RELOAD_S = _env_float("FACEGATE_INTEGRATIONS_RELOAD_S", 5.0)
+
         # Retention (the nightly `facegate.retention` beat task, docs/operations.md); 0 days keeps forever.
         self.LOG_RETENTION_DAYS = _env_int("FACEGATE_LOG_RETENTION_DAYS", 0)
         self.EVENT_FILE_RETENTION_DAYS = _env_int("FACEGATE_EVENT_FILE_RETENTION_DAYS", 90)
@@ -194,6 +230,7 @@ class Config:
         _choice("FACEGATE_DETECTOR", self.DETECTOR, DETECTORS)
         _choice("FACEGATE_EMBEDDER", self.EMBEDDER, EMBEDDERS)
         _choice("FACEGATE_SECOND_EMBEDDER", self.SECOND_EMBEDDER, SECOND_EMBEDDERS)
+        _choice("FACEGATE_MQTT_RETAIN", self.MQTT_RETAIN, ("state", "all", "none"))
         try:
             ZoneInfo(self.TIMEZONE)
         except (ZoneInfoNotFoundError, ValueError):
@@ -221,6 +258,8 @@ class Config:
             "FACEGATE_SITE_COHORT_MAX": (self.SITE_COHORT_MAX, 0),
             "FACEGATE_API_TOKEN_MAX_FAILURES": (self.API_TOKEN_MAX_FAILURES, 1),
             "FACEGATE_API_TOKEN_LOCKOUT_S": (self.API_TOKEN_LOCKOUT_S, 1),
+            "FACEGATE_MQTT_RELOCK_S": (self.MQTT_RELOCK_S, 0),
+            "FACEGATE_INTEGRATIONS_RELOAD_S": (self.INTEGRATIONS_RELOAD_S, 0.1),
         }  # fmt: skip
         for name, (value, least) in at_least.items():
             if not value >= least:  # also refuses NaN

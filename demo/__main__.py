@@ -23,6 +23,7 @@ from app import create_app
 from app.recognition.configured import live_classifier, recognizer_from_config
 from demo.casting import cast_photos
 from demo.faces import FacesError, choose_faces, faces_dir_from_env, find_faces_folder
+from demo.mqtt import start_mqtt, watch_hint
 from demo.plan import (
     ADMIN,
     GAP_S,
@@ -58,6 +59,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--port", type=int, default=5000, help="the web app's port on 127.0.0.1")
     parser.add_argument("--workers", type=int, default=1, help="worker processes (each loads the models once)")
+    parser.add_argument(
+        "--mqtt-url", default="auto", help="publish the gates' events to this MQTT broker; auto (the default): "
+        "127.0.0.1:1883, starting Mosquitto there when it is installed and not running; none: no MQTT",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
@@ -111,7 +116,9 @@ def set_up(args: argparse.Namespace) -> tuple[str, list[DemoGate], list[GateAcce
     return password, plan_gates(cast, args.root / "videos"), access
 
 
-def print_banner(args: argparse.Namespace, password: str, gates: list[DemoGate], setup_s: float) -> None:
+def print_banner(
+    args: argparse.Namespace, password: str, gates: list[DemoGate], setup_s: float, mqtt_url: str | None
+) -> None:
     """What runs, where to look and what to expect."""
     base = f"http://127.0.0.1:{args.port}"
     lines = [
@@ -120,6 +127,8 @@ def print_banner(args: argparse.Namespace, password: str, gates: list[DemoGate],
         f"  Live page:  {base}/admin/live/   (gate events and the in/out log, refreshing by itself)",
         f"  Files:      {args.root}  (logs/, gates/<gate>/speech/*.wav, videos/)",
     ]
+    if mqtt_url:
+        lines.append(watch_hint(mqtt_url))
     for gate in gates:
         walks = ", ".join(
             f"{p.staff_id or 'a stranger'} -> {expected_outcome(p.staff_id, gate.name)}" for p in gate.passes
@@ -151,7 +160,8 @@ def run(args: argparse.Namespace) -> int:
             say("espeak-ng is not installed (`make speech`): the gate clients will not render speech")
         stranger = next(p.photo for p in gates[0].passes if p.staff_id is None)
         start_system(args.root, args.port, args.workers, {**os.environ, **env}, access, stranger, voice, children)
-        print_banner(args, password, gates, time.monotonic() - started)
+        mqtt_url = start_mqtt(args.mqtt_url, args.root, {**os.environ, **env}, children)
+        print_banner(args, password, gates, time.monotonic() - started, mqtt_url)
         while all(child.alive() for child in children):
             time.sleep(0.5)
         failed = next(child for child in children if not child.alive())

@@ -52,6 +52,9 @@ class GateClient:
     def handle_event(self, event: Mapping) -> None:
         """Act on one event: open the door (granted) or blink red (denied, stranger), then queue the voice."""
         kind, event_id = event.get("type"), event.get("id")
+        if kind in ("gate_online", "gate_offline"):
+            log.debug("event %s (%s) is for the server's integrations: nothing to do at the door", event_id, kind)
+            return
         age = event_age(event, self._clock())
         if self.config.max_event_age and (age is None or age > self.config.max_event_age):
             described = "no readable timestamp" if age is None else f"{age:.0f} s old"

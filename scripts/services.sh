@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Makes sure MariaDB (127.0.0.1:3306) and Redis (127.0.0.1:6379) are up: starts them when installed but
-# stopped, installs them from Debian's packages when absent (needs root). Prints what it did.
-#   scripts/services.sh            ensure both are running
+# stopped, installs them from Debian's packages when absent (needs root); makes sure Mosquitto is installed (the MQTT
+# tests start private brokers of their own; nothing is started). Prints what it did.
+#   scripts/services.sh            ensure all three
+#   scripts/services.sh mosquitto  ensure Mosquitto is installed
 #   scripts/services.sh mysql-url  print the server URL the tests should use
 set -euo pipefail
 
@@ -42,6 +44,10 @@ ensure_mariadb() {
   wait_port 3306
 }
 
+ensure_mosquitto() {
+  [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null || apt_install mosquitto mosquitto-clients
+}
+
 # Root over TCP with an empty password (as on the CI machines), or else a test account limited to the
 # facegate_test_* databases, created over the root socket (a fresh Debian MariaDB allows root only there).
 mysql_url() {
@@ -59,8 +65,9 @@ SQL
 }
 
 case "${1:-ensure}" in
-  ensure) ensure_redis; ensure_mariadb ;;
+  ensure) ensure_redis; ensure_mariadb; ensure_mosquitto ;;
   redis) ensure_redis ;;
+  mosquitto) ensure_mosquitto ;;
   mysql-url) mysql_url ;;
-  *) echo "usage: $0 [ensure|redis|mysql-url]" >&2; exit 2 ;;
+  *) echo "usage: $0 [ensure|redis|mosquitto|mysql-url]" >&2; exit 2 ;;
 esac

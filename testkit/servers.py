@@ -1,5 +1,5 @@
-"""Private Redis and MariaDB servers on loopback ports, for runs that stop and restart them (bench.soak): never the
-shared servers."""
+"""Private Redis, MariaDB and Mosquitto servers on loopback ports, for runs that stop and restart them (bench.soak,
+the MQTT tests): never the shared servers."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import redis
 import sqlalchemy as sa
 
-from testkit.processes import ManagedProcess
+from testkit.processes import ManagedProcess, port_open
 
 
 def private_redis(root: Path, port: int) -> ManagedProcess:
@@ -45,3 +45,19 @@ def private_mariadb(root: Path, port: int) -> ManagedProcess:
             return conn.execute(sa.text("SELECT 1")).scalar() == 1
 
     return ManagedProcess("mariadb", args, dict(os.environ), root / "mariadb.log", ready=ready)
+
+
+def private_mosquitto(root: Path, port: int, extra_config: str = "") -> ManagedProcess:
+    """A Mosquitto broker of our own on 127.0.0.1:port, anonymous unless extra_config says otherwise; it keeps its
+    sessions and queued messages in root across a restart (persistence), like a production broker."""
+    root.mkdir(parents=True, exist_ok=True)
+    config = root / "mosquitto.conf"
+    lines = [f"listener {port} 127.0.0.1", "persistence true", f"persistence_location {root}/", "log_dest stdout"]
+    if os.geteuid() == 0:
+        lines.append("user root")  # else it drops to the mosquitto user, who cannot write root's folder
+    if "password_file" not in extra_config:
+        lines.append("allow_anonymous true")
+    config.write_text("\n".join(lines) + "\n" + extra_config)
+    server = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    return ManagedProcess("mosquitto", [server, "-c", str(config)], dict(os.environ), root / "mosquitto.log",
+                          ready=port_open(port))

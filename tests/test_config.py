@@ -86,3 +86,21 @@ def test_a_production_environment_is_accepted(site_env) -> None:
 def test_mysql_engines_ping_and_use_utf8mb4() -> None:
     options = engine_options("mysql+pymysql://u@h/db")
     assert options["pool_pre_ping"] and options["connect_args"]["charset"] == "utf8mb4"
+
+
+def test_the_mqtt_broker_url_is_checked_once_at_start(site_env) -> None:
+    monkeypatch = site_env
+    assert Config().MQTT_BROKER is None
+    monkeypatch.setenv("FACEGATE_MQTT_URL", "mqtts://face%40gate:s%3Acret@broker.example")
+    broker = Config().MQTT_BROKER
+    assert broker == {
+        "host": "broker.example", "port": 8883, "tls": True, "username": "face@gate", "password": "s:cret"
+    }  # fmt: skip
+    for bad in ("http://broker:1883", "mqtt://", "mqtt://broker:port"):
+        monkeypatch.setenv("FACEGATE_MQTT_URL", bad)
+        with pytest.raises(ConfigError, match="FACEGATE_MQTT_URL"):
+            Config()
+    monkeypatch.setenv("FACEGATE_MQTT_URL", "mqtt://broker")
+    monkeypatch.setenv("FACEGATE_MQTT_RETAIN", "sometimes")
+    with pytest.raises(ConfigError, match="FACEGATE_MQTT_RETAIN must be one of state, all, none"):
+        Config()

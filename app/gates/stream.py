@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass
 
 import redis
 
-EVENT_TYPES = ("granted", "denied", "stranger")
+# Decisions about a face, then a gate going online or offline (app/gates/presence.py).
+EVENT_TYPES = ("granted", "denied", "stranger", "gate_online", "gate_offline")
 # Every event is also added here, so the admin live page reads one stream instead of one per gate.
 ALL_EVENTS_KEY = "facegate:events"
 # How long a published event's id is remembered, so a retried decision never publishes twice.

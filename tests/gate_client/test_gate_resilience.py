@@ -164,9 +164,11 @@ def test_stale_undated_and_unknown_events_never_open_the_door(tmp_path, pins, ha
     strict.handle_event({**granted(), "timestamp": ten_minutes_ago})
     strict.handle_event({**granted(), "timestamp": "yesterday"})
     strict.handle_event({**granted(), "type": "opened"})
+    strict.handle_event({**granted(), "type": "gate_offline", "timestamp": ten_minutes_ago})
     assert [state.state for state in pins.pin(RELAY).states] == [False]
     assert "600 s old, too old to act on" in caplog.text and "no readable timestamp" in caplog.text
     assert "unknown type 'opened'" in caplog.text
+    assert "gate_offline" not in caplog.text  # the server's presence events are not the door's business
 
     client_with(0).handle_event({**granted(), "timestamp": ten_minutes_ago})  # 0: act on every event
     assert pins.pin(RELAY).state
