@@ -22,6 +22,14 @@ log = logging.getLogger(__name__)
 
 VOICE_MODES = ("speaker", "wav", "off")
 NOT_ALLOWED = "You are not allowed to enter this area."
+# What the gate says for the server's denial reasons (an event's "reason"), by the reason's first words.
+REFUSALS = (
+    ("outside schedule", "You are not allowed in at this time."),
+    ("holiday", "The site is closed today for a holiday."),
+    ("anti-passback", "You were not seen leaving. Please see reception."),
+    ("pass expired", "Your visitor pass has expired."),
+    ("pass not yet valid", "Your visitor pass is not valid yet."),
+)
 # pyttsx3's espeak driver finishes asynchronously and now and then drops an utterance: wait, check, retry.
 RENDER_TIMEOUT_S = 15.0
 RENDER_ATTEMPTS = 3
@@ -45,10 +53,15 @@ def phrase_for(event: Mapping) -> str | None:
             return f"Welcome, {first_name}." if first_name else "Welcome."
         return hello
     if kind == "denied":
-        return f"{hello} {NOT_ALLOWED}"
+        return f"{hello} {refusal_for(str(event.get('reason') or ''))}"
     if kind == "stranger":
         return f"Hello. {NOT_ALLOWED}"
     return None
+
+
+def refusal_for(reason: str) -> str:
+    """The words for a denial reason; the plain refusal for "not cleared for this gate" or an unknown reason."""
+    return next((words for prefix, words in REFUSALS if reason.startswith(prefix)), NOT_ALLOWED)
 
 
 def wav_duration(path: Path) -> float:

@@ -36,4 +36,5 @@ def test_upgrade_builds_sqlite_demo_database(tmp_path, repo_root) -> None:
     engine = sa.create_engine(env["DATABASE_URL"])
     tables = set(sa.inspect(engine).get_table_names())
     engine.dispose()
-    assert {"users", "staff", "gates", "staff_gates", "logs", "face_images", "model_versions", "jobs"} <= tables
+    expected = {"users", "staff", "gates", "access_rules", "schedules", "logs", "face_images", "model_versions", "jobs"}
+    assert expected <= tables

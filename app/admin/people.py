@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash
+from flask_admin.contrib.sqla.fields import QuerySelectMultipleField
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
@@ -14,7 +15,7 @@ from app.admin.formatting import local_time
 from app.admin.security import AdminModelView
 from app.enrolment.service import enqueue_job, forget_staff
 from app.extensions import db
-from app.models import User
+from app.models import Gate, Group, Staff, User
 
 _RESET_HELP = "Leave empty to keep the password. A new one is a one-time password: it must be changed at next sign-in."
 
@@ -25,6 +26,18 @@ def _active_badge(view, context, model, name) -> str:
 
 def _gate_list(view, context, model, name) -> str:
     return ", ".join(gate.name for gate in model.gates) or "none"
+
+
+def _group_list(view, context, model, name) -> str:
+    return ", ".join(group.name for group in model.groups) or "none"
+
+
+def _all_gates() -> list[Gate]:
+    return db.session.scalars(select(Gate).order_by(Gate.name)).all()
+
+
+def _all_groups() -> list[Group]:
+    return db.session.scalars(select(Group).order_by(Group.name)).all()
 
 
 def _avatar_thumb(view, context, model, name) -> Markup:
@@ -43,26 +56,46 @@ def _apply_password_reset(user: User, password: str, must_change: bool) -> None:
 
 
 class StaffAdmin(AdminModelView):
-    column_list = ["avatar", "staff_id", "first_name", "last_name", "email", "phone", "gates", "active", "created_at"]
+    column_list = ["avatar", "staff_id", "first_name", "last_name", "email", "phone", "groups", "gates", "active",
+                   "created_at"]
     column_searchable_list = ["staff_id", "first_name", "last_name", "email"]
-    column_filters = ["gates.name", "user.active", "last_name"]
+    column_filters = ["groups.name", "user.active", "last_name"]
     column_sortable_list = ["staff_id", "first_name", "last_name", "created_at"]
     column_default_sort = "last_name"
     column_formatters = {
         "active": _active_badge,
         "gates": _gate_list,
+        "groups": _group_list,
         "avatar": _avatar_thumb,
         "created_at": local_time("created_at"),
     }
     can_view_details = True
-    column_details_list = ["staff_id", "first_name", "last_name", "email", "phone", "gates", "active", "folder",
-                           "created_at"]
-    column_labels = {"staff_id": "Staff ID", "gates": "Cleared for", "avatar": "", "folder": "Image folder"}
-    form_columns = ["staff_id", "first_name", "last_name", "email", "phone", "gates"]
-    form_args = {
-        "gates": {"label": "Cleared for gates", "description": "No gate means no clearance anywhere.",
-                  "get_label": "name"},
-    }
+    column_details_list = ["staff_id", "first_name", "last_name", "email", "phone", "groups", "gates", "active",
+                           "folder", "created_at"]
+    column_labels = {"staff_id": "Staff ID", "gates": "Cleared for (always)", "avatar": "", "folder": "Image folder"}
+    form_columns = ["staff_id", "first_name", "last_name", "email", "phone", "groups", "gates"]
+    form_extra_fields = {
+        "gates": QuerySelectMultipleField(
+            "Cleared for gates (at any time)", query_factory=_all_gates, get_label="name",
+            description="The person's own clearance. Their groups' access rules may grant more gates during the "
+                        "rules' schedules. No gate and no group means no access anywhere.",
+        ),
+    }  # fmt: skip
+    form_args = {"groups": {"label": "Groups", "query_factory": _all_groups, "get_label": "name"}}
+
+    def get_query(self):
+        """Staff members only (visitors have their own page)."""
+        return super().get_query().filter(Staff.kind == "staff")
+
+    def get_count_query(self):
+        """Count staff members only."""
+        return super().get_count_query().filter(Staff.kind == "staff")
+
+    def on_form_prefill(self, form, id) -> None:
+        """Show the person's clearance and their account's active flag."""
+        model = self.get_one(id)
+        form.gates.data = model.gates
+        form.active.data = model.user.active
 
     def get_edit_form(self):
         """The edit form: like the create form without the staff ID, plus account state and password reset."""
@@ -71,10 +104,6 @@ class StaffAdmin(AdminModelView):
         form_class.active = BooleanField("Account active")
         form_class.new_password = PasswordField("New one-time password", [Optional()], description=_RESET_HELP)
         return form_class
-
-    def on_form_prefill(self, form, id) -> None:
-        """Show the account's current active flag."""
-        form.active.data = self.get_one(id).user.active
 
     def create_model(self, form):
         """Create through app.accounts.create_staff, the same code as `flask staff add`; show the password once."""
@@ -91,6 +120,9 @@ class StaffAdmin(AdminModelView):
             db.session.rollback()
             flash(str(exc), "error")
             return False
+        if form.groups.data:
+            staff.groups = list(form.groups.data)
+            db.session.commit()
         flash(f"One-time password for {staff.staff_id} (shown only now, must be changed at first sign-in): {password}",
               "warning")
         return staff
@@ -107,6 +139,7 @@ class StaffAdmin(AdminModelView):
         model.email = (form.email.data or "").strip() or None
         model.phone = (form.phone.data or "").strip() or None
         model.gates = list(form.gates.data or [])
+        model.groups = list(form.groups.data or [])
         model.user.active = form.active.data
         db.session.commit()
         if form.new_password.data:

@@ -1,15 +1,23 @@
-"""Turn a decision into what the gate is told and, for cleared staff, one in/out Log row (written at most once)."""
+"""Turn a decision into what the gate is told: the access rules and anti-passback decide; a granted pass writes one
+in/out Log row (at most once), and every denial says why."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
+from flask import current_app
 from sqlalchemy import select
 
+from app.access.passback import ANTI_PASSBACK, check_passback, record_passage
+from app.access.policy import current_policy
+from app.access.rules import PersonPass, check_access
 from app.extensions import db
 from app.gates.decide import GateDecision
 from app.gates.stream import Event
 from app.models import Gate, Log, Staff
+
+logger = logging.getLogger(__name__)
 
 
 def next_direction(staff_pk: int) -> str:
@@ -20,8 +28,12 @@ def next_direction(staff_pk: int) -> str:
     return "out" if latest == "in" else "in"
 
 
-def write_log_once(decision: GateDecision, staff: Staff, gate: Gate) -> Log:
-    """The Log row of decision, written now unless it exists (Log.decision_id is unique); committed."""
+def write_log_once(decision: GateDecision, staff: Staff, gate: Gate) -> Log | None:
+    """The Log row of decision, written now unless it exists (Log.decision_id is unique); committed.
+
+    None when the gate's area denies the pass (anti-passback, hard mode). A pass through an area's gate goes the
+    gate's way ("in" or "out") and moves the person to that side of the area in the same transaction.
+    """
     # A fresh transaction, then lock the person's row: every read below sees what other workers committed, and two
     # deliveries for the same person (a retried decision, or two gates at once) run one after the other.
     staff_pk, gate_pk = staff.id, gate.id
@@ -29,51 +41,66 @@ def write_log_once(decision: GateDecision, staff: Staff, gate: Gate) -> Log:
     db.session.execute(select(Staff.id).where(Staff.id == staff_pk).with_for_update())
     row = db.session.scalar(select(Log).where(Log.decision_id == decision.id))
     if row is None:
+        gate = db.session.get(Gate, gate_pk)
+        passback = check_passback(staff_pk, gate)
+        if passback.deny:
+            db.session.commit()
+            return None
+        timestamp = datetime.fromtimestamp(decision.captured_at, UTC)
         row = Log(
             staff_id=staff_pk,
             gate_id=gate_pk,
-            timestamp=datetime.fromtimestamp(decision.captured_at, UTC),
-            status=next_direction(staff_pk),
+            timestamp=timestamp,
+            status=passback.side or next_direction(staff_pk),
             decision_id=decision.id,
+            violation=ANTI_PASSBACK if passback.violation else None,
         )
         db.session.add(row)
+        record_passage(staff_pk, gate, timestamp)
     db.session.commit()
     return row
 
 
+def _event(
+    decision: GateDecision, kind: str, gate: Gate, staff: Staff | None, direction: str | None = None,
+    timestamp: str | None = None, reason: str | None = None,
+) -> Event:
+    return Event(
+        id=decision.id,
+        type=kind,
+        gate_id=gate.id,
+        staff_id=staff.staff_id if staff else None,
+        name=staff.full_name if staff else None,
+        first_name=staff.first_name if staff else None,
+        direction=direction,
+        timestamp=timestamp or datetime.fromtimestamp(decision.captured_at, UTC).isoformat(),
+        voice=gate.voice_enabled,
+        reason=reason,
+    )
+
+
 def record_decision(decision: GateDecision) -> Event | None:
-    """The event for decision, writing its Log row first when the person is cleared; None if the gate is gone."""
+    """The event for decision, writing its Log row first when the person is granted; None if the gate is gone."""
     gate = db.session.get(Gate, decision.gate_id)
     if gate is None:
         return None
     staff = None
     if decision.identity is not None:
         staff = db.session.scalar(select(Staff).where(Staff.staff_id == decision.identity))
-    timestamp = datetime.fromtimestamp(decision.captured_at, UTC).isoformat()
     if staff is None:
         # A stranger, or someone the model still knows but who has since been removed from the staff.
-        return Event(decision.id, "stranger", gate.id, None, None, None, None, timestamp, gate.voice_enabled)
-    if not staff.is_cleared_for(gate):
-        return Event(
-            decision.id,
-            "denied",
-            gate.id,
-            staff.staff_id,
-            staff.full_name,
-            staff.first_name,
-            None,
-            timestamp,
-            gate.voice_enabled,
-        )
+        return _event(decision, "stranger", gate, None)
+    when = datetime.fromtimestamp(decision.captured_at, UTC)
+    person = PersonPass(staff.id, staff.valid_from, staff.valid_until)
+    verdict = check_access(current_policy(current_app.config["TIMEZONE"]), person, gate.id, when)
+    if not verdict.allowed:
+        logger.info("gate %s denied %s: %s", gate.name, staff.staff_id, verdict.reason)
+        return _event(decision, "denied", gate, staff, reason=verdict.reason)
     row = write_log_once(decision, staff, gate)
-    return Event(
-        decision.id,
-        "granted",
-        gate.id,
-        staff.staff_id,
-        staff.full_name,
-        staff.first_name,
-        row.status,
-        row.timestamp.isoformat(),
-        gate.voice_enabled,
-    )
+    if row is None:
+        logger.info("gate %s denied %s: %s", gate.name, staff.staff_id, ANTI_PASSBACK)
+        return _event(decision, "denied", gate, staff, reason=ANTI_PASSBACK)
+    if row.violation:
+        logger.warning("gate %s granted %s despite %s (soft mode)", gate.name, staff.staff_id, row.violation)
+    return _event(decision, "granted", gate, staff, direction=row.status, timestamp=row.timestamp.isoformat(),
+                  reason=row.violation)  # fmt: skip

@@ -42,6 +42,9 @@ class Event:
     direction: str | None
     timestamp: str
     voice: bool
+    # Why a person was denied ("not cleared for this gate", "outside schedule Office hours", "holiday ...",
+    # "anti-passback", "pass expired"), or the rule a granted pass broke (soft anti-passback); else None.
+    reason: str | None = None
 
     def to_dict(self) -> dict:
         """The event as the JSON object the endpoint returns."""

@@ -1,12 +1,20 @@
 """The data model. Importing this package registers every table on db.metadata."""
 
+from app.models.access_rule import AccessRule, Group, access_rule_gates, staff_groups
+from app.models.area import Area, AreaPresence
 from app.models.decision_face import DecisionFace
 from app.models.face_image import FaceImage
 from app.models.gate import Gate
 from app.models.job import Job
 from app.models.log import Log
 from app.models.model_version import ModelVersion
-from app.models.staff import Staff, staff_gates
+from app.models.policy_revision import PolicyRevision
+from app.models.schedule import Holiday, HolidayCalendar, Schedule, ScheduleWindow
+from app.models.staff import Staff
 from app.models.user import User
 
-__all__ = ["DecisionFace", "FaceImage", "Gate", "Job", "Log", "ModelVersion", "Staff", "User", "staff_gates"]
+__all__ = [
+    "AccessRule", "Area", "AreaPresence", "DecisionFace", "FaceImage", "Gate", "Group", "Holiday", "HolidayCalendar",
+    "Job", "Log", "ModelVersion", "PolicyRevision", "Schedule", "ScheduleWindow", "Staff", "User",
+    "access_rule_gates", "staff_groups",
+]  # fmt: skip

@@ -5,12 +5,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.models.area import SIDES
 from app.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.area import Area
 
 
 def hash_token(token: str) -> str:
@@ -32,6 +37,11 @@ class Gate(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The anti-passback area this gate leads into (side "in") or out of (side "out"), if any.
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="SET NULL"), index=True)
+    area_side: Mapped[str | None] = mapped_column(Enum(*SIDES, name="area_side"))
+
+    area: Mapped[Area | None] = relationship(back_populates="gates")
 
     def rotate_token(self) -> str:
         """Give the gate a new API token; return it (only its hash is kept, so show it once)."""
@@ -42,6 +52,9 @@ class Gate(db.Model):
     def is_online(self, max_silence: timedelta = timedelta(seconds=60)) -> bool:
         """Whether the gate sent a heartbeat within max_silence."""
         return self.last_heartbeat_at is not None and utcnow() - self.last_heartbeat_at <= max_silence
+
+    def __str__(self) -> str:
+        return self.name
 
     def __repr__(self) -> str:
         return f"<Gate {self.name}>"

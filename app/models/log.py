@@ -36,6 +36,8 @@ class Log(db.Model):
     status: Mapped[str] = mapped_column(Enum(*DIRECTIONS, name="log_status"))
     # The decision that wrote this row: a retried decision finds its row instead of writing a second one.
     decision_id: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: uuid.uuid4().hex)
+    # A rule this pass broke although it was granted: "anti-passback" (an area in soft mode), else None.
+    violation: Mapped[str | None] = mapped_column(String(64))
 
     staff: Mapped[Staff] = relationship()
     gate: Mapped[Gate] = relationship()

@@ -45,6 +45,19 @@ def test_phrases_follow_the_source_system() -> None:
     assert phrase_for({**event("granted"), "type": "opened"}) is None
 
 
+def test_a_denial_says_why_in_words() -> None:
+    def said(reason: str | None) -> str:
+        return phrase_for({**event("denied"), "reason": reason})
+
+    assert said("not cleared for this gate") == "Hello, Ada. You are not allowed to enter this area."
+    assert said("outside schedule Office hours") == "Hello, Ada. You are not allowed in at this time."
+    assert said("holiday Christmas") == "Hello, Ada. The site is closed today for a holiday."
+    assert said("anti-passback") == "Hello, Ada. You were not seen leaving. Please see reception."
+    assert said("pass expired") == "Hello, Ada. Your visitor pass has expired."
+    assert said("pass not yet valid") == "Hello, Ada. Your visitor pass is not valid yet."
+    assert said(None) == said("something new") == "Hello, Ada. You are not allowed to enter this area."
+
+
 def rms(path) -> float:
     """Root mean square of a 16-bit mono WAV file's samples."""
     import wave

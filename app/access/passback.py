@@ -1,0 +1,62 @@
+"""Anti-passback per area: who entered must be seen leaving before entering again (and the reverse).
+
+The person's side of each area (AreaPresence) changes with each granted pass through one of the area's gates, in
+the same transaction as the in/out log row, so the log and the state agree. Modes: off (tracked, never checked),
+soft (granted, the log row records the violation), hard (denied).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+
+from app.extensions import db
+from app.models import Area, AreaPresence, Gate
+
+ANTI_PASSBACK = "anti-passback"
+
+
+@dataclass(frozen=True)
+class PassbackCheck:
+    """What a pass through a gate would do to its area: the side it leads to (None: no area), whether it breaks
+    anti-passback, and whether that denies it (hard mode)."""
+
+    side: str | None = None
+    violation: bool = False
+    deny: bool = False
+
+
+def check_passback(staff_pk: int, gate: Gate) -> PassbackCheck:
+    """Whether staff_pk passing gate now breaks its area's anti-passback (call under the person's row lock)."""
+    if gate.area_id is None or gate.area_side is None:
+        return PassbackCheck()
+    mode = db.session.scalar(select(Area.anti_passback).where(Area.id == gate.area_id))
+    current = db.session.scalar(
+        select(AreaPresence.side).where(AreaPresence.area_id == gate.area_id, AreaPresence.staff_id == staff_pk)
+    )
+    violation = mode != "off" and current == gate.area_side
+    return PassbackCheck(gate.area_side, violation, violation and mode == "hard")
+
+
+def record_passage(staff_pk: int, gate: Gate, when: datetime) -> None:
+    """Put staff_pk on the side of the area that gate leads to (uncommitted; the caller commits with the log row)."""
+    if gate.area_id is None or gate.area_side is None:
+        return
+    presence = db.session.get(AreaPresence, (gate.area_id, staff_pk))
+    if presence is None:
+        presence = AreaPresence(area_id=gate.area_id, staff_id=staff_pk)
+        db.session.add(presence)
+    presence.side, presence.gate_id, presence.since = gate.area_side, gate.id, when
+
+
+def reset_passback(staff_pk: int, area_id: int | None = None) -> int:
+    """Forget staff_pk's side of one area (or of every area), so their next pass either way is allowed; committed.
+    How many areas were reset."""
+    statement = delete(AreaPresence).where(AreaPresence.staff_id == staff_pk)
+    if area_id is not None:
+        statement = statement.where(AreaPresence.area_id == area_id)
+    count = db.session.execute(statement).rowcount
+    db.session.commit()
+    return count
