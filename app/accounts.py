@@ -41,7 +41,8 @@ def safe_folder_name(first_name: str, last_name: str, staff_id: str) -> str:
     return slug[:120] or "person"
 
 
-def _unique_folder(base: str) -> str:
+def unique_folder(base: str) -> str:
+    """base, or base_2, base_3... : the first that no person's image folder uses yet."""
     existing = set(db.session.scalars(select(Staff.folder).where(Staff.folder.like(f"{base}%"))))
     folder, n = base, 2
     while folder in existing:
@@ -108,7 +109,7 @@ def create_staff(
         last_name=last_name,
         email=(email or "").strip() or None,
         phone=(phone or "").strip() or None,
-        folder=_unique_folder(safe_folder_name(first_name, last_name, staff_id)),
+        folder=unique_folder(safe_folder_name(first_name, last_name, staff_id)),
         gates=gates,
     )
     db.session.add(staff)

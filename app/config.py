@@ -223,6 +223,8 @@ class Config:
         self.LOG_RETENTION_DAYS = _env_int("FACEGATE_LOG_RETENTION_DAYS", 0)
         self.EVENT_FILE_RETENTION_DAYS = _env_int("FACEGATE_EVENT_FILE_RETENTION_DAYS", 90)
         self.RAW_PHOTO_RETENTION_DAYS = _env_int("FACEGATE_RAW_PHOTO_RETENTION_DAYS", 0)
+        # A visitor's photos and embeddings are forgotten this many days after their pass ends (0: the next run).
+        self.VISITOR_FORGET_DAYS = _env_int("FACEGATE_VISITOR_FORGET_DAYS", 7)
         self._validate()
 
     def _validate(self) -> None:
@@ -256,6 +258,7 @@ class Config:
             "FACEGATE_REVIEW_CROP_DAYS": (self.REVIEW_CROP_DAYS, 0),
             "FACEGATE_SITE_COHORT_DAYS": (self.SITE_COHORT_DAYS, 0),
             "FACEGATE_SITE_COHORT_MAX": (self.SITE_COHORT_MAX, 0),
+            "FACEGATE_VISITOR_FORGET_DAYS": (self.VISITOR_FORGET_DAYS, 0),
             "FACEGATE_API_TOKEN_MAX_FAILURES": (self.API_TOKEN_MAX_FAILURES, 1),
             "FACEGATE_API_TOKEN_LOCKOUT_S": (self.API_TOKEN_LOCKOUT_S, 1),
             "FACEGATE_MQTT_RELOCK_S": (self.MQTT_RELOCK_S, 0),

@@ -1,8 +1,9 @@
 """Retention for privacy: delete in/out log rows, event files, raw enrolment photos and decision faces older than
-the set days.
+the set days, and forget visitors' photos and embeddings some days after their pass ended.
 
 Each kind has its own setting (FACEGATE_LOG_RETENTION_DAYS, FACEGATE_EVENT_FILE_RETENTION_DAYS,
-FACEGATE_RAW_PHOTO_RETENTION_DAYS, FACEGATE_REVIEW_CROP_DAYS, FACEGATE_SITE_COHORT_DAYS); 0 keeps the first three
+FACEGATE_RAW_PHOTO_RETENTION_DAYS, FACEGATE_REVIEW_CROP_DAYS, FACEGATE_SITE_COHORT_DAYS,
+FACEGATE_VISITOR_FORGET_DAYS); 0 keeps the first three
 kinds forever. docs/operations.md states the rules.
 """
 
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import delete, func, select
 
+from app.access.visitors import forget_expired_visitors
 from app.enrolment.dataset import DatasetPathError, resolve_stored
 from app.enrolment.site_faces import purge_decision_faces
 from app.extensions import db
@@ -35,6 +37,7 @@ class RetentionReport:
     raw_photos: int = 0
     decision_crops: int = 0
     decision_faces: int = 0
+    visitors_forgotten: int = 0
 
     def as_dict(self) -> dict:
         """The counts as a plain dict."""
@@ -112,4 +115,7 @@ def run_retention(config: Mapping, now: datetime | None = None) -> RetentionRepo
         report.raw_photos = purge_raw_photos(Path(config["DATA_DIR"]), before)
     faces = purge_decision_faces(now or datetime.now(UTC), config["REVIEW_CROP_DAYS"], config["SITE_COHORT_DAYS"])
     report.decision_crops, report.decision_faces = faces["decision_crops"], faces["decision_faces"]
+    report.visitors_forgotten = forget_expired_visitors(
+        Path(config["DATA_DIR"]), Path(config["MEDIA_DIR"]), now or datetime.now(UTC), config["VISITOR_FORGET_DAYS"]
+    )
     return report

@@ -130,9 +130,10 @@ def run_train(
 
 
 def forget_staff(staff: Staff) -> None:
-    """Delete a person with their account, photos, embeddings, avatar and log rows (then retrain with forget)."""
+    """Delete a person with their account (a visitor has none), photos, embeddings, avatar and log rows (then retrain
+    with forget)."""
     folder, avatar = staff.folder, staff.avatar_path
-    db.session.delete(staff.user)
+    db.session.delete(staff.user if staff.user is not None else staff)
     db.session.commit()
     remove_person(data_root(), folder)
     remove_avatar(Path(current_app.config["MEDIA_DIR"]), avatar)

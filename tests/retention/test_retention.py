@@ -122,7 +122,8 @@ def test_the_task_runs_with_the_app_settings_and_beat_schedules_it_nightly(app, 
     db.session.commit()
     monkeypatch.setitem(app.config, "LOG_RETENTION_DAYS", 2)
     assert retention.apply().get() == {
-        "log_rows": 1, "event_files": 0, "raw_photos": 0, "decision_crops": 0, "decision_faces": 0
+        "log_rows": 1, "event_files": 0, "raw_photos": 0, "decision_crops": 0, "decision_faces": 0,
+        "visitors_forgotten": 0,
     }  # fmt: skip
     schedule = celery_settings("redis://x")["beat_schedule"]["retention"]
     assert schedule["task"] == retention.name
