@@ -2,7 +2,7 @@
 anti-passback areas, visitors' passes
 
 Revision ID: a7c3e2f91b04
-Revises: e5a91e68338d
+Revises: 7c3d2e9a4b10
 Create Date: 2026-11-30 07:20:00
 
 """
@@ -17,7 +17,7 @@ import app.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'a7c3e2f91b04'
-down_revision = 'e5a91e68338d'
+down_revision = '7c3d2e9a4b10'
 branch_labels = None
 depends_on = None
 

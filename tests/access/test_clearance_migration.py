@@ -12,7 +12,7 @@ from flask_migrate import downgrade, upgrade
 from app import create_app
 from app.extensions import db as _db
 
-BEFORE = "e5a91e68338d"
+BEFORE = "7c3d2e9a4b10"
 ACCESS_RULES = "a7c3e2f91b04"
 
 
