@@ -1,4 +1,4 @@
-"""The attendance report: per person and local day, first in, last out and time inside."""
+"""The attendance report: per person and local day, first in, last out and time inside; visitors apart from staff."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ class Passage:
     name: str
     timestamp: datetime
     status: str
+    visitor: bool = False
 
 
 @dataclass
@@ -38,6 +39,7 @@ class AttendanceDay:
     time_inside: timedelta = field(default_factory=timedelta)
     # An "in" on this day that no "out" in the range closes: its time is not counted.
     unclosed: bool = False
+    visitor: bool = False
 
 
 def _split_by_local_day(begin: datetime, end: datetime, zone: ZoneInfo) -> Iterable[tuple[date, timedelta]]:
@@ -52,14 +54,15 @@ def _split_by_local_day(begin: datetime, end: datetime, zone: ZoneInfo) -> Itera
 
 
 def attendance(passages: Iterable[Passage], zone: ZoneInfo, start: date, end: date) -> list[AttendanceDay]:
-    """Per person and local day in start..end: first in, last out, and the time between each in and its out."""
+    """Per person and local day in start..end: first in, last out, and the time between each in and its out; staff
+    first, then visitors."""
     by_person: dict[str, list[Passage]] = {}
     for passage in passages:
         by_person.setdefault(passage.staff_id, []).append(passage)
     report: dict[tuple[str, date], AttendanceDay] = {}
 
     def row(p: Passage, day: date) -> AttendanceDay:
-        return report.setdefault((p.staff_id, day), AttendanceDay(p.staff_id, p.name, day))
+        return report.setdefault((p.staff_id, day), AttendanceDay(p.staff_id, p.name, day, visitor=p.visitor))
 
     for person_passages in by_person.values():
         opened: Passage | None = None
@@ -82,22 +85,22 @@ def attendance(passages: Iterable[Passage], zone: ZoneInfo, start: date, end: da
             day = opened.timestamp.astimezone(zone).date()
             if start <= day <= end:
                 row(opened, day).unclosed = True
-    return sorted(report.values(), key=lambda r: (r.name.lower(), r.staff_id, r.day))
+    return sorted(report.values(), key=lambda r: (r.visitor, r.name.lower(), r.staff_id, r.day))
 
 
 def load_passages(start: date, end: date, zone: ZoneInfo, staff_pk: int | None = None) -> list[Passage]:
     """The log rows of the local days start..end (of one person when staff_pk is given), as passages."""
     since, until = day_range_utc(start, end, zone)
     query = (
-        select(Staff.staff_id, Staff.first_name, Staff.last_name, Log.timestamp, Log.status)
+        select(Staff.staff_id, Staff.first_name, Staff.last_name, Log.timestamp, Log.status, Staff.kind)
         .join(Staff, Log.staff_id == Staff.id)
         .where(Log.timestamp >= since, Log.timestamp < until)
     )
     if staff_pk is not None:
         query = query.where(Log.staff_id == staff_pk)
     return [
-        Passage(staff_id=sid, name=f"{first} {last}", timestamp=ts, status=status)
-        for sid, first, last, ts, status in db.session.execute(query)
+        Passage(staff_id=sid, name=f"{first} {last}", timestamp=ts, status=status, visitor=kind == "visitor")
+        for sid, first, last, ts, status, kind in db.session.execute(query)
     ]
 
 
@@ -116,9 +119,10 @@ def attendance_csv(rows: Iterable[AttendanceDay]) -> str:
     """The report as CSV text: one line per person and day, times in the site's zone."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["staff_id", "name", "date", "first_in", "last_out", "time_inside", "unclosed"])
+    writer.writerow(["kind", "staff_id", "name", "date", "first_in", "last_out", "time_inside", "unclosed"])
     for r in rows:
         writer.writerow([
+            "visitor" if r.visitor else "staff",
             csv_cell(r.staff_id),
             csv_cell(r.name),
             r.day.isoformat(),

@@ -46,6 +46,7 @@ def live_snapshot() -> dict:
                 "type": event.get("type", ""),
                 "person": event.get("name") or "",
                 "direction": event.get("direction") or "",
+                "reason": event.get("reason") or "",
             }
             for event in recent_events(get_redis(current_app.config["REDIS_URL"]), LATEST)
         ]
@@ -69,6 +70,7 @@ def live_snapshot() -> dict:
                 "gate": row.gate.name,
                 "person": f"{row.staff.full_name} ({row.staff.staff_id})",
                 "status": row.status,
+                "violation": row.violation or "",
             }
             for row in logs
         ],

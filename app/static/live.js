@@ -58,8 +58,8 @@
       })
       .then(function (data) {
         fill("live-gates", data.gates, [gateName, gateStatus, heartbeat], "No gates yet: add one under Gates (its camera and the token its Pi uses).");
-        fill("live-events", data.events, ["time", "gate", "type", "person", "direction"], "No gate events yet: they appear when a camera sees someone at an active gate.");
-        fill("live-passages", data.passages, ["time", "gate", "person", "status"], "Nobody has passed a gate yet.");
+        fill("live-events", data.events, ["time", "gate", "type", "person", "direction", "reason"], "No gate events yet: they appear when a camera sees someone at an active gate.");
+        fill("live-passages", data.passages, ["time", "gate", "person", "status", "violation"], "Nobody has passed a gate yet.");
         document.getElementById("live-generated").textContent = data.generated;
         document.getElementById("live-error").textContent = "";
       })

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.access.editing import create_group, create_holiday, create_rule, create_schedule
+from app.models import Log
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -109,8 +110,6 @@ def test_a_personal_clearance_is_an_always_rule_and_any_open_rule_grants(office_
 
 
 def test_a_denial_writes_no_log_row_and_a_grant_alternates_in_and_out(office_hours, db) -> None:
-    from app.models import Log
-
     office_hours.verdict("A1", "Front", at(BERLIN, 2026, 11, 30, 8, 0))
     first = office_hours.decide("A1", "Front", at(BERLIN, 2026, 11, 30, 9, 0))
     second = office_hours.decide("A1", "Front", at(BERLIN, 2026, 11, 30, 12, 0))

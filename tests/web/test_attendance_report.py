@@ -104,8 +104,8 @@ def test_csv_has_one_line_per_person_and_day_and_defuses_formulas():
         BERLIN, date(2024, 5, 6), date(2024, 5, 6),
     )
     lines = list(csv.reader(io.StringIO(attendance_csv(rows))))
-    assert lines[0] == ["staff_id", "name", "date", "first_in", "last_out", "time_inside", "unclosed"]
-    assert lines[1] == ["E1", "'=HYPERLINK(1)", "2024-05-06", "08:00:00", "09:15:00", "1:15", ""]
+    assert lines[0] == ["kind", "staff_id", "name", "date", "first_in", "last_out", "time_inside", "unclosed"]
+    assert lines[1] == ["staff", "E1", "'=HYPERLINK(1)", "2024-05-06", "08:00:00", "09:15:00", "1:15", ""]
 
 
 def test_load_passages_reads_one_person_within_the_local_days(people, db):
