@@ -7,6 +7,7 @@ from flask_admin import Admin
 from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 
+from app.admin.audit import AuditAdmin
 from app.admin.enrolment import EnrolmentView
 from app.admin.gates import GateAdmin
 from app.admin.live import LiveView
@@ -17,7 +18,7 @@ from app.admin.readonly import JobAdmin, ModelVersionAdmin
 from app.admin.review import ReviewView
 from app.admin.security import AdminHome
 from app.extensions import db
-from app.models import Gate, Job, Log, ModelVersion, Staff, User
+from app.models import AuditEntry, Gate, Job, Log, ModelVersion, Staff, User
 
 
 def init_admin(flask_app: Flask) -> Admin:
@@ -39,5 +40,6 @@ def init_admin(flask_app: Flask) -> Admin:
     admin.add_view(EnrolmentView(name="Enrolment", endpoint="enrolment", category="Recognition"))
     admin.add_view(JobAdmin(Job, db, name="Jobs", endpoint="jobs", category="Recognition"))
     admin.add_view(ReviewView(name="Review decisions", endpoint="review", category="Recognition"))
+    admin.add_view(AuditAdmin(AuditEntry, db, name="Audit trail", endpoint="audit"))
     admin.add_link(MenuLink(name="Attendance", endpoint="reports.attendance_report"))
     return admin

@@ -6,7 +6,8 @@ from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_admin import BaseView, expose
 from sqlalchemy import select
 
-from app.admin.security import AdminOnly
+from app.admin.security import AdminOnly, admin_actor
+from app.audit import record, target_of
 from app.enrolment.photos import add_uploaded_photos
 from app.enrolment.service import enqueue_job
 from app.enrolment.status import enrolment_states, latest_model, recent_jobs, rejected_images
@@ -102,7 +103,8 @@ class EnrolmentView(AdminOnly, BaseView):
     def train(self):
         """Queue a training (incremental, or full when asked)."""
         full = request.form.get("full") == "1"
-        enqueue_job("train", full=full)
+        job = enqueue_job("train", full=full)
+        record(admin_actor(), "model.train", target_of(job), after={"full": full})
         flash(f"{'Full' if full else 'Incremental'} training queued.", "info")
         return redirect(url_for(".index"))
 

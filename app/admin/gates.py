@@ -8,7 +8,8 @@ from sqlalchemy import exists, select
 
 from app.accounts import AccountError, create_gate
 from app.admin.formatting import local_time, online_badge
-from app.admin.security import AdminModelView
+from app.admin.security import AdminModelView, admin_actor
+from app.audit import record, target_of
 from app.extensions import db
 from app.models import Gate, Log
 
@@ -23,7 +24,7 @@ class GateAdmin(AdminModelView):
     form_columns = ["name", "ip_address", "camera_source", "voice_enabled", "active"]
     form_args = {"camera_source": {"description": "A device index (0), an RTSP/HTTP URL or a video file path."}}
 
-    def create_model(self, form):
+    def save_new(self, form):
         """Create through app.accounts.create_gate, the same code as `flask gates add`; show the token once."""
         try:
             gate, token = create_gate(
@@ -40,17 +41,17 @@ class GateAdmin(AdminModelView):
         flash(f"API token of gate {gate.name!r} (shown only now; put it in the gate's config): {token}", "warning")
         return gate
 
-    def delete_model(self, model) -> bool:
+    def remove(self, model) -> bool:
         """Delete a gate that has no log rows; one with history must be deactivated instead."""
         if db.session.scalar(select(exists().where(Log.gate_id == model.id))):
             flash(f"Gate {model.name!r} has log entries, so it cannot be deleted; deactivate it instead.", "error")
             return False
-        return super().delete_model(model)
+        return super().remove(model)
 
     @action("rotate_token", "Rotate token", "The selected gates' current tokens stop working at once. Continue?")
     def rotate_token(self, ids: list[str]) -> None:
         """Give each selected gate a new API token and show it once."""
         for gate in db.session.scalars(select(Gate).where(Gate.id.in_([int(i) for i in ids]))):
             token = gate.rotate_token()
-            db.session.commit()
+            record(admin_actor(), "gate.rotate_token", target_of(gate))
             flash(f"New API token of gate {gate.name!r} (shown only now): {token}", "warning")

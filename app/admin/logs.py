@@ -1,4 +1,4 @@
-"""The in/out log for admins: view, filter, export as CSV and delete; never create or edit.
+"""The in/out log for admins: view, filter, export as CSV and delete with a reason (audited); never create or edit.
 
 The list pages by seek (keyset), not by page number. Rows are ordered by a sort key that ends in (timestamp, id),
 and a page is the page_size rows just after (or before) the key of the boundary row of the page the admin came from,
@@ -16,9 +16,12 @@ import hashlib
 import operator
 from datetime import UTC, datetime, timedelta
 
-from flask import request
+from flask import abort, request
+from flask_admin import expose
 from flask_admin.contrib.sqla import tools
 from flask_admin.contrib.sqla.filters import DateBetweenFilter, FilterEqual, FilterLike
+from flask_admin.helpers import get_redirect_target
+from flask_admin.model.template import BaseListRowAction, DeleteRowAction
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -171,10 +174,24 @@ def _read_cursor(listing: str, key: tuple) -> tuple[bool, tuple | None]:
     return False, None
 
 
+class DeleteWithReasonRowAction(BaseListRowAction):
+    """A row's delete button that leads to the confirmation page asking for a reason, coming back to this page."""
+
+    icon_class = "fa fa-trash"
+
+    def render(self, context, row_id: str, row: Log):
+        """The link to the row's confirmation page, carrying the list's current URL."""
+        url = context.resolve("get_url")(".delete_with_reason", id=row_id, url=context.resolve("return_url"))
+        return context.resolve("row_actions").link(self, url)
+
+
 class LogAdmin(AdminModelView):
     can_create = False
     can_edit = False
     can_delete = True
+    # A row is deleted one at a time from its confirmation page, with a reason that goes into the audit trail.
+    delete_needs_reason = True
+    action_disallowed_list = ["delete"]
     can_export = True
     export_types = ["csv"]
     # No COUNT(*) over the whole log, and no page numbers: the list pages by seek (get_list, admin/log_list.html).
@@ -231,3 +248,17 @@ class LogAdmin(AdminModelView):
         """This list with the request's sort, search, filters and page size, at cursor's page (none: the first)."""
         args = {name: value for name, value in request.args.items() if name not in ("page", "after", "before")}
         return self.get_url(".index_view", **args, **cursor)
+
+    def get_list_row_actions(self) -> list:
+        """The row's delete button leads to the confirmation page that asks for a reason."""
+        actions = [a for a in super().get_list_row_actions() if not isinstance(a, DeleteRowAction)]
+        return [*actions, DeleteWithReasonRowAction(title="Delete (asks for a reason)")]
+
+    @expose("/delete-with-reason/")
+    def delete_with_reason(self):
+        """The confirmation page of a row's deletion: the row, and a required reason; it posts to delete_view."""
+        row = db.session.get(Log, request.args.get("id", type=int) or 0)
+        if row is None:
+            abort(404)
+        return_url = get_redirect_target() or self.get_url(".index_view")
+        return self.render("admin/log_delete.html", row=row, return_url=return_url)

@@ -12,7 +12,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.accounts import AccountError, check_password_policy, create_admin, create_staff
 from app.admin.formatting import local_time
-from app.admin.security import AdminModelView
+from app.admin.security import AdminModelView, admin_actor
+from app.audit import record, target_of
 from app.enrolment.service import enqueue_job, forget_staff
 from app.extensions import db
 from app.models import Gate, Group, Staff, User
@@ -48,11 +49,17 @@ def _avatar_thumb(view, context, model, name) -> Markup:
 
 
 def _apply_password_reset(user: User, password: str, must_change: bool) -> None:
-    """Set user's password when password is not empty (raising AccountError if weak)."""
+    """Set user's password when password is not empty (raising AccountError if weak); the reset is audited when
+    the edit is saved."""
     if password:
         check_password_policy(password)
         user.set_password(password)
         user.must_change_password = must_change
+
+
+def _audit_password_reset(user: User) -> None:
+    """Add the audit row of an admin's password reset of user (no password in it)."""
+    record(admin_actor(), "password.reset", target_of(user), after={"must_change_password": user.must_change_password})
 
 
 class StaffAdmin(AdminModelView):
@@ -105,7 +112,7 @@ class StaffAdmin(AdminModelView):
         form_class.new_password = PasswordField("New one-time password", [Optional()], description=_RESET_HELP)
         return form_class
 
-    def create_model(self, form):
+    def save_new(self, form):
         """Create through app.accounts.create_staff, the same code as `flask staff add`; show the password once."""
         try:
             staff, password = create_staff(
@@ -127,7 +134,7 @@ class StaffAdmin(AdminModelView):
               "warning")
         return staff
 
-    def update_model(self, form, model) -> bool:
+    def save_edit(self, form, model) -> bool:
         """Save the edit form: details, clearances, active flag and an optional password reset."""
         try:
             _apply_password_reset(model.user, form.new_password.data or "", must_change=True)
@@ -143,10 +150,11 @@ class StaffAdmin(AdminModelView):
         model.user.active = form.active.data
         db.session.commit()
         if form.new_password.data:
+            _audit_password_reset(model.user)
             flash(f"The password of {model.staff_id} was reset; it must be changed at next sign-in.", "info")
         return True
 
-    def delete_model(self, model) -> bool:
+    def remove(self, model) -> bool:
         """Delete the person with their account, photos, embeddings, log rows and avatar; retrain without them."""
         forget_staff(model)
         enqueue_job("train", forget=True)
@@ -195,7 +203,7 @@ class AdminAccountAdmin(AdminModelView):
         """Show the account's current active flag."""
         form.active.data = self.get_one(id).active
 
-    def create_model(self, form):
+    def save_new(self, form):
         """Create through app.accounts.create_admin, the same code as `flask users create-admin`."""
         try:
             return create_admin(form.username.data or "", form.password.data or "")
@@ -213,7 +221,7 @@ class AdminAccountAdmin(AdminModelView):
             return True
         return False
 
-    def update_model(self, form, model) -> bool:
+    def save_edit(self, form, model) -> bool:
         """Save the active flag and an optional password reset."""
         if not form.active.data and model.active and self._refuse_if_last_active_admin(model):
             return False
@@ -224,9 +232,11 @@ class AdminAccountAdmin(AdminModelView):
             return False
         model.active = form.active.data
         db.session.commit()
+        if form.new_password.data:
+            _audit_password_reset(model)
         return True
 
-    def delete_model(self, model) -> bool:
+    def remove(self, model) -> bool:
         """Delete an admin account, never one's own nor the last active one."""
         if self._refuse_if_last_active_admin(model):
             return False

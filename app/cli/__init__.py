@@ -1,16 +1,17 @@
 """Flask CLI command groups: `flask users`, `flask staff`, `flask gates`, `flask faces`, `flask integrations`,
-`flask access` and `flask visitors`."""
+`flask access`, `flask visitors` and `flask audit`."""
 
 from flask import Flask
 
 from app.cli import enrolment_commands  # noqa: F401  (adds import/capture/preprocess/train to `flask faces`)
 from app.cli.access import access_cli, visitors_cli
 from app.cli.accounts import gates_cli, staff_cli, users_cli
+from app.cli.audit import audit_cli
 from app.cli.faces import faces_cli
 from app.cli.integrations import integrations_cli
 
 
 def register_cli(flask_app: Flask) -> None:
     """Attach facegate's command groups to flask_app."""
-    for group in (users_cli, staff_cli, gates_cli, faces_cli, integrations_cli, access_cli, visitors_cli):
+    for group in (users_cli, staff_cli, gates_cli, faces_cli, integrations_cli, access_cli, visitors_cli, audit_cli):
         flask_app.cli.add_command(group)

@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from app.accounts import AccountError, create_admin, create_gate, create_staff, set_password
+from app.audit import cli_actor, record, snapshot, target_of
 
 users_cli = AppGroup("users", help="Web accounts.")
 staff_cli = AppGroup("staff", help="Staff members.")
@@ -20,9 +21,10 @@ def create_admin_command(username: str, password: str | None) -> None:
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        create_admin(username, password)
+        user = create_admin(username, password)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
+    record(cli_actor(), "create", target_of(user), after=snapshot(user))
     click.echo(f"Admin {username!r} created.")
 
 
@@ -34,9 +36,10 @@ def set_password_command(username: str, password: str | None) -> None:
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        set_password(username, password)
+        user = set_password(username, password)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
+    record(cli_actor(), "password.reset", target_of(user), after={"must_change_password": user.must_change_password})
     click.echo(f"Password of {username!r} changed.")
 
 
@@ -55,6 +58,7 @@ def add_staff_command(
         staff, password = create_staff(staff_id, first_name, last_name, email, phone, list(gates))
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
+    record(cli_actor(), "create", target_of(staff), after=snapshot(staff))
     click.echo(f"Staff {staff.staff_id} ({staff.full_name}) created; image folder {staff.folder}.")
     click.echo(f"One-time password (shown once, must be changed at first login): {password}")
 
@@ -70,5 +74,6 @@ def add_gate_command(name: str, camera: str, ip_address: str | None, voice: bool
         gate, token = create_gate(name, camera, ip_address, voice)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
+    record(cli_actor(), "create", target_of(gate), after=snapshot(gate))
     click.echo(f"Gate {gate.name!r} created with id {gate.id}.")
     click.echo(f"API token (shown once; put it in the gate's config): {token}")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
+from app.audit import cli_actor, record, snapshot, target_of
 from app.cli.accounts import staff_cli
 from app.cli.faces import faces_cli
 from app.enrolment.photos import import_photo_folder
@@ -27,6 +28,8 @@ def _staff(staff_id: str) -> Staff:
 def _run_with_bar(kind: str, staff: Staff | None, run: Callable[[int, Callable[[Job], None]], Job]) -> None:
     """Run an enrolment job in this process with a terminal progress bar; fail the command if the job failed."""
     job = create_job(kind, staff.id if staff else None, "started from the command line")
+    if kind == "train":
+        record(cli_actor(), "model.train", target_of(job))
     with click.progressbar(length=100, label=kind, show_percent=True) as bar:
         def observe(current: Job) -> None:
             bar.update(current.progress - bar.pos)
@@ -78,6 +81,9 @@ def train_command(full: bool) -> None:
 @click.confirmation_option(prompt="Delete this person with their photos, embeddings, avatar and log rows?")
 def delete_staff_command(staff_id: str) -> None:
     """Delete a staff member entirely (right to be forgotten), then retrain without them."""
-    forget_staff(_staff(staff_id))
+    staff = _staff(staff_id)
+    target, before = target_of(staff), snapshot(staff)
+    forget_staff(staff)
+    record(cli_actor(), "delete", target, before=before)
     click.echo(f"Deleted {staff_id} with their photos, embeddings, avatar and log rows.")
     _run_with_bar("train", None, lambda job_id, observe: run_train(job_id, forget=True, observe=observe))

@@ -2,6 +2,7 @@
 
 from app.models.access_rule import AccessRule, Group, access_rule_gates, staff_groups
 from app.models.area import Area, AreaPresence
+from app.models.audit import AuditEntry
 from app.models.decision_face import DecisionFace
 from app.models.face_image import FaceImage
 from app.models.gate import Gate
@@ -14,7 +15,7 @@ from app.models.staff import Staff
 from app.models.user import User
 
 __all__ = [
-    "AccessRule", "Area", "AreaPresence", "DecisionFace", "FaceImage", "Gate", "Group", "Holiday", "HolidayCalendar",
-    "Job", "Log", "ModelVersion", "PolicyRevision", "Schedule", "ScheduleWindow", "Staff", "User",
+    "AccessRule", "Area", "AreaPresence", "AuditEntry", "DecisionFace", "FaceImage", "Gate", "Group", "Holiday",
+    "HolidayCalendar", "Job", "Log", "ModelVersion", "PolicyRevision", "Schedule", "ScheduleWindow", "Staff", "User",
     "access_rule_gates", "staff_groups",
 ]  # fmt: skip

@@ -7,6 +7,7 @@ import html
 import io
 import re
 from datetime import UTC, date, datetime, timedelta
+from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,8 +16,9 @@ from app.models import Gate, Log
 from app.models.log import DIRECTIONS
 
 PAGE_SIZE = 20
-ROW_ID = re.compile(r'name="rowid" class="action-checkbox" value="(\d+)"')
-DELETE_RETURN = re.compile(r'<input id="url" name="url" type="hidden" value="([^"]*)"')
+# Each row's delete link (to its confirmation page, which asks for a reason) carries its id and the list's URL.
+ROW_ID = re.compile(r'/admin/logs/delete-with-reason/\?id=(\d+)')
+DELETE_RETURN = re.compile(r'/admin/logs/delete-with-reason/\?id=\d+&amp;url=([^"]*)"')
 SITE_ZONE = "Europe/Berlin"
 
 
@@ -141,10 +143,11 @@ def test_deleting_a_row_on_a_deep_page_returns_to_that_page(log_rows, db, admin_
     third_url = _link(admin_client.get(_link(first, "Next ›")).get_data(as_text=True), "Next ›")
     third = admin_client.get(third_url).get_data(as_text=True)
     doomed = _ids(third)[1]
-    return_url = html.unescape(DELETE_RETURN.search(third).group(1))
-    response = admin_client.post(
-        "/admin/logs/delete/", data={"id": doomed, "url": return_url, "csrf_token": csrf_token(admin_client)}
-    )
+    return_url = unquote(html.unescape(DELETE_RETURN.search(third).group(1)))
+    confirm = admin_client.get(f"/admin/logs/delete-with-reason/?id={doomed}&url={quote(return_url)}")
+    assert f'name="url" value="{html.escape(return_url)}"' in confirm.get_data(as_text=True)
+    response = admin_client.post("/admin/logs/delete/", data={
+        "id": doomed, "url": return_url, "csrf_token": csrf_token(admin_client), "reason": "a duplicate row"})
     assert response.status_code == 302 and response.location == return_url
     again = _ids(admin_client.get(response.location).get_data(as_text=True))
     assert again[0] == _ids(third)[0] and doomed not in again and len(again) == PAGE_SIZE

@@ -159,7 +159,8 @@ def test_logs_can_be_deleted_but_not_created_or_edited(people, db, admin_client,
     db.session.commit()
     listing = text(admin_client.get("/admin/logs/"))
     assert "/admin/logs/new/" not in listing and "/admin/logs/edit/" not in listing
-    response = admin_client.post("/admin/logs/delete/", data={"id": log.id, "csrf_token": csrf_token(admin_client)})
+    response = admin_client.post("/admin/logs/delete/", data={"id": log.id, "csrf_token": csrf_token(admin_client),
+                                                              "reason": "a test passage"})
     assert response.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Log)) == 0
 
