@@ -61,8 +61,13 @@ def snapshot(model: object) -> dict:
         if column.key not in SECRET_FIELDS
     }
     for relation in mapper.relationships:
-        if relation.uselist and relation.secondary is not None:  # many-to-many, e.g. a person's cleared gates
+        if relation.uselist and relation.secondary is not None:  # many-to-many, e.g. a person's groups
             fields[relation.key] = sorted(label_of(item) for item in getattr(model, relation.key))
+    # Other attributes a model wants in its audit rows (e.g. a person's clearance, kept in an access rule).
+    for name in getattr(type(model), "audit_also", ()):
+        value = getattr(model, name)
+        is_collection = isinstance(value, list | tuple | set)
+        fields[name] = sorted(label_of(item) for item in value) if is_collection else _json_value(value)
     return fields
 
 

@@ -25,6 +25,8 @@ CLEARANCE_SCHEDULE = "Always"
 
 class Staff(db.Model):
     __tablename__ = "staff"
+    # The audit trail records the person's clearance (its gates) with their columns (app/audit.py::snapshot).
+    audit_also = ("gates",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Staff members sign in with this account; visitors have none.

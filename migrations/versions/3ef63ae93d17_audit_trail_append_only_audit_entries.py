@@ -1,7 +1,7 @@
 """audit trail: append-only audit entries
 
 Revision ID: 3ef63ae93d17
-Revises: 7c3d2e9a4b10
+Revises: a7c3e2f91b04
 Create Date: 2026-11-30 07:15:45.963553
 
 """
@@ -13,7 +13,7 @@ import app.models.types
 
 # revision identifiers, used by Alembic.
 revision = '3ef63ae93d17'
-down_revision = '7c3d2e9a4b10'
+down_revision = 'a7c3e2f91b04'
 branch_labels = None
 depends_on = None
 
