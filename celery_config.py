@@ -6,6 +6,10 @@ from celery.schedules import crontab
 from kombu import Queue
 
 QUEUES = ("capture", "preprocess", "train", "recognize")
+# Webhook deliveries (app/tasks/webhooks.py) wait for other systems' servers, so they have a queue that a worker for
+# every queue (no -Q) does not consume: only a worker of its own, `celery -A worker worker -Q webhooks`, runs them,
+# and a slow receiver never takes a process that recognition needs.
+WEBHOOK_QUEUE = "webhooks"
 # Periodic tasks, sent by `celery -A worker beat` (one beat process per site): retention nightly at 03:17 UTC.
 BEAT_SCHEDULE = {"retention": {"task": "facegate.retention", "schedule": crontab(hour=3, minute=17)}}
 
@@ -30,6 +34,7 @@ def celery_settings(redis_url: str) -> dict:
             "facegate.train": {"queue": "train"},
             "facegate.recognize": {"queue": "recognize"},
             "facegate.retention": {"queue": "preprocess"},
+            "facegate.deliver_webhook": {"queue": WEBHOOK_QUEUE},
         },
         "beat_schedule": BEAT_SCHEDULE,
         "result_expires": 24 * 3600,

@@ -216,6 +216,11 @@ class Config:
         self.MQTT_DISCOVERY = _env_bool("FACEGATE_MQTT_DISCOVERY", True)
         # The lock shows unlocked this long after a grant (the gate's open time plus a margin).
         self.MQTT_RELOCK_S = _env_float("FACEGATE_MQTT_RELOCK_S", 5.0)
+        # Webhooks: each attempt's time limit, attempts before a delivery fails, backoff (doubling, capped).
+        self.WEBHOOK_TIMEOUT_S = _env_float("FACEGATE_WEBHOOK_TIMEOUT_S", 10.0)
+        self.WEBHOOK_MAX_ATTEMPTS = _env_int("FACEGATE_WEBHOOK_MAX_ATTEMPTS", 8)
+        self.WEBHOOK_RETRY_BASE_S = _env_float("FACEGATE_WEBHOOK_RETRY_BASE_S", 10.0)
+        self.WEBHOOK_RETRY_MAX_S = _env_float("FACEGATE_WEBHOOK_RETRY_MAX_S", 3600.0)
         # How often gates' heartbeats are checked for online/offline and the gate list re-read.
         self.INTEGRATIONS_RELOAD_S = _env_float("FACEGATE_INTEGRATIONS_RELOAD_S", 5.0)
 
@@ -263,6 +268,10 @@ class Config:
             "FACEGATE_API_TOKEN_LOCKOUT_S": (self.API_TOKEN_LOCKOUT_S, 1),
             "FACEGATE_MQTT_RELOCK_S": (self.MQTT_RELOCK_S, 0),
             "FACEGATE_INTEGRATIONS_RELOAD_S": (self.INTEGRATIONS_RELOAD_S, 0.1),
+            "FACEGATE_WEBHOOK_TIMEOUT_S": (self.WEBHOOK_TIMEOUT_S, 0.1),
+            "FACEGATE_WEBHOOK_MAX_ATTEMPTS": (self.WEBHOOK_MAX_ATTEMPTS, 1),
+            "FACEGATE_WEBHOOK_RETRY_BASE_S": (self.WEBHOOK_RETRY_BASE_S, 0),
+            "FACEGATE_WEBHOOK_RETRY_MAX_S": (self.WEBHOOK_RETRY_MAX_S, 0),
         }  # fmt: skip
         for name, (value, least) in at_least.items():
             if not value >= least:  # also refuses NaN

@@ -17,8 +17,9 @@ from app.admin.presence import PresenceView
 from app.admin.readonly import JobAdmin, ModelVersionAdmin
 from app.admin.review import ReviewView
 from app.admin.security import AdminHome
+from app.admin.webhooks import WebhookAdmin, WebhookDeliveryAdmin
 from app.extensions import db
-from app.models import AuditEntry, Gate, Job, Log, ModelVersion, Staff, User
+from app.models import AuditEntry, Gate, Job, Log, ModelVersion, Staff, User, Webhook, WebhookDelivery
 
 
 def init_admin(flask_app: Flask) -> Admin:
@@ -41,5 +42,8 @@ def init_admin(flask_app: Flask) -> Admin:
     admin.add_view(JobAdmin(Job, db, name="Jobs", endpoint="jobs", category="Recognition"))
     admin.add_view(ReviewView(name="Review decisions", endpoint="review", category="Recognition"))
     admin.add_view(AuditAdmin(AuditEntry, db, name="Audit trail", endpoint="audit"))
+    admin.add_view(WebhookAdmin(Webhook, db, name="Webhooks", endpoint="webhooks", category="Integrations"))
+    admin.add_view(WebhookDeliveryAdmin(WebhookDelivery, db, name="Webhook deliveries", endpoint="webhook_deliveries",
+                                        category="Integrations"))
     admin.add_link(MenuLink(name="Attendance", endpoint="reports.attendance_report"))
     return admin

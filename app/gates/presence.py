@@ -1,13 +1,15 @@
 """A gate's presence: `gate_online` / `gate_offline` events on its stream when its heartbeats start or stop.
 
-Whoever checks (the integrations process, every few seconds) compares each gate's last heartbeat with the state it
+Whoever checks (each integrations process, every few seconds) compares each gate's last heartbeat with the state
 last announced, kept in Redis; the event goes on the gate's stream first, in order with its decisions, and the state
-is recorded after, so a crash in between announces a change again rather than never.
+is recorded after, so a crash in between announces a change again rather than never. An event's id is derived from
+what it announces (the heartbeat a silence began after, the announcement it follows), so checkers that race publish
+it once (app/gates/stream.py remembers published ids).
 """
 
 from __future__ import annotations
 
-import uuid
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -33,10 +35,10 @@ def _presence_key(gate_id: int) -> str:
     return f"facegate:gate:{gate_id}:presence"
 
 
-def presence_event(gate_id: int, kind: str, at: datetime) -> Event:
-    """The event announcing that gate_id went online or offline at `at` (UTC)."""
+def presence_event(gate_id: int, kind: str, at: datetime, seed: str) -> Event:
+    """The event announcing that gate_id went online or offline at `at` (UTC); its id derives from seed."""
     return Event(
-        id=uuid.uuid4().hex,
+        id=hashlib.sha256(f"{gate_id}:{kind}:{seed}".encode()).hexdigest()[:32],
         type=kind,
         gate_id=gate_id,
         staff_id=None,
@@ -56,16 +58,20 @@ def announce_presence_changes(
     for gate in gates:
         online = gate.last_heartbeat_at is not None and now - gate.last_heartbeat_at <= MAX_SILENCE
         kind = ONLINE if online else OFFLINE
-        previous = client.get(_presence_key(gate.gate_id))
-        if previous is not None and (previous.decode() if isinstance(previous, bytes) else previous) == kind:
+        stored = client.get(_presence_key(gate.gate_id))
+        previous_kind, _, previous_id = (stored.decode() if isinstance(stored, bytes) else stored or "").partition(" ")
+        if previous_kind == kind:
             continue
-        if previous is None and not online:
+        if not previous_kind and not online:
             # A gate never announced and silent now: record it, with nothing to tell (it never went anywhere).
-            client.set(_presence_key(gate.gate_id), kind)
+            client.set(_presence_key(gate.gate_id), f"{kind} -")
             continue
-        at = now if online else gate.last_heartbeat_at + MAX_SILENCE
-        event = presence_event(gate.gate_id, kind, at)
-        publish_event(client, event, maxlen)
-        client.set(_presence_key(gate.gate_id), kind)
-        announced.append(event)
+        if online:
+            event = presence_event(gate.gate_id, kind, now, f"after {previous_id or '-'}")
+        else:
+            event = presence_event(gate.gate_id, kind, gate.last_heartbeat_at + MAX_SILENCE,
+                                   f"silent after {gate.last_heartbeat_at.isoformat()}")
+        if publish_event(client, event, maxlen) is not None:
+            announced.append(event)
+        client.set(_presence_key(gate.gate_id), f"{kind} {event.id}")
     return announced

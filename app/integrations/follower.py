@@ -10,10 +10,27 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import redis
 
+from app.gates.presence import GatePresence, announce_presence_changes
 from app.gates.stream import gate_stream_key
+
+
+@dataclass(frozen=True)
+class GateInfo:
+    """A gate as the integrations need it: id, name and latest heartbeat (UTC, None: never)."""
+
+    id: int
+    name: str
+    last_heartbeat_at: datetime | None
+
+
+def announce_presence(client: redis.Redis, gates: Iterable[GateInfo], maxlen: int) -> None:
+    """Put gate_online / gate_offline events on the streams of gates whose heartbeats started or stopped."""
+    presence = [GatePresence(gate.id, gate.last_heartbeat_at) for gate in gates]
+    announce_presence_changes(client, presence, datetime.now(UTC), maxlen)
 
 
 @dataclass(frozen=True)

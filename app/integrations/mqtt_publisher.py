@@ -11,13 +11,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import redis
 
-from app.gates.presence import GatePresence, announce_presence_changes
-from app.integrations.follower import StreamFollower
+from app.integrations.follower import GateInfo, StreamFollower, announce_presence
 from app.integrations.gate_state import fold_event, initial_state, relock_if_due
 from app.integrations.hass import discovery_messages, removal_messages
 from app.integrations.mqtt_link import BrokerError, BrokerLink, BrokerSettings, Message
@@ -27,15 +24,6 @@ logger = logging.getLogger(__name__)
 STATE_KEY = "facegate:integrations:mqtt:state"
 DISCOVERED_KEY = "facegate:integrations:mqtt:discovered"
 MAX_BACKOFF_S = 30.0
-
-
-@dataclass(frozen=True)
-class GateInfo:
-    """A gate as the publisher needs it: id, name and latest heartbeat (UTC, None: never)."""
-
-    id: int
-    name: str
-    last_heartbeat_at: datetime | None
 
 
 class MqttPublisher:
@@ -106,8 +94,7 @@ class MqttPublisher:
         """Re-read the gates: announce online/offline changes on their streams, (re)announce them to Home Assistant
         and publish the state of gates new to this connection."""
         gates = {gate.id: gate for gate in self.load_gates()}
-        presence = [GatePresence(gate.id, gate.last_heartbeat_at) for gate in gates.values()]
-        announce_presence_changes(self.redis, presence, datetime.now(UTC), self.config["EVENT_STREAM_MAXLEN"])
+        announce_presence(self.redis, gates.values(), self.config["EVENT_STREAM_MAXLEN"])
         messages = []
         for gate in gates.values():
             known = self.gates.get(gate.id)

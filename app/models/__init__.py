@@ -13,9 +13,10 @@ from app.models.policy_revision import PolicyRevision
 from app.models.schedule import Holiday, HolidayCalendar, Schedule, ScheduleWindow
 from app.models.staff import Staff
 from app.models.user import User
+from app.models.webhook import Webhook, WebhookDelivery
 
 __all__ = [
     "AccessRule", "Area", "AreaPresence", "AuditEntry", "DecisionFace", "FaceImage", "Gate", "Group", "Holiday",
     "HolidayCalendar", "Job", "Log", "ModelVersion", "PolicyRevision", "Schedule", "ScheduleWindow", "Staff", "User",
-    "access_rule_gates", "staff_groups",
+    "Webhook", "WebhookDelivery", "access_rule_gates", "staff_groups",
 ]  # fmt: skip
