@@ -179,8 +179,11 @@ class Config:
         # The strangers the gates decided join the cohort at training (the newest this many, of this many days).
         self.SITE_COHORT_MAX = _env_int("FACEGATE_SITE_COHORT_MAX", 2000)
         self.SITE_COHORT_DAYS = _env_int("FACEGATE_SITE_COHORT_DAYS", 90)
-        # Face crops of gate decisions are kept for an admin's review until reviewed or this many days old.
-        self.REVIEW_CROP_DAYS = _env_int("FACEGATE_REVIEW_CROP_DAYS", 3)
+        # Snapshots: the face crop of every gate decision (shown in the live page, the log, the review and /me) is
+        # kept this many days, and with it the rows of grants and denials nobody marked "not this person".
+        self.SNAPSHOT_DAYS = _env_int("FACEGATE_SNAPSHOT_DAYS", 30)
+        # Also keep the whole frame that decided (a JPEG as the camera sent it), not only the face crop.
+        self.SNAPSHOT_FRAMES = _env_bool("FACEGATE_SNAPSHOT_FRAMES", False)
 
         # Enrolment.
         self.CAPTURE_SHOTS = _env_int("FACEGATE_CAPTURE_SHOTS", 50)
@@ -260,7 +263,7 @@ class Config:
             "FACEGATE_LOG_RETENTION_DAYS": (self.LOG_RETENTION_DAYS, 0),
             "FACEGATE_EVENT_FILE_RETENTION_DAYS": (self.EVENT_FILE_RETENTION_DAYS, 0),
             "FACEGATE_RAW_PHOTO_RETENTION_DAYS": (self.RAW_PHOTO_RETENTION_DAYS, 0),
-            "FACEGATE_REVIEW_CROP_DAYS": (self.REVIEW_CROP_DAYS, 0),
+            "FACEGATE_SNAPSHOT_DAYS": (self.SNAPSHOT_DAYS, 1),
             "FACEGATE_SITE_COHORT_DAYS": (self.SITE_COHORT_DAYS, 0),
             "FACEGATE_SITE_COHORT_MAX": (self.SITE_COHORT_MAX, 0),
             "FACEGATE_VISITOR_FORGET_DAYS": (self.VISITOR_FORGET_DAYS, 0),

@@ -2,7 +2,7 @@
 the set days, and forget visitors' photos and embeddings some days after their pass ended.
 
 Each kind has its own setting (FACEGATE_LOG_RETENTION_DAYS, FACEGATE_EVENT_FILE_RETENTION_DAYS,
-FACEGATE_RAW_PHOTO_RETENTION_DAYS, FACEGATE_REVIEW_CROP_DAYS, FACEGATE_SITE_COHORT_DAYS,
+FACEGATE_RAW_PHOTO_RETENTION_DAYS, FACEGATE_SNAPSHOT_DAYS, FACEGATE_SITE_COHORT_DAYS,
 FACEGATE_VISITOR_FORGET_DAYS); 0 keeps the first three
 kinds forever. docs/operations.md states the rules.
 """
@@ -113,7 +113,7 @@ def run_retention(config: Mapping, now: datetime | None = None) -> RetentionRepo
         report.event_files = purge_event_files(Path(config["DATA_DIR"]) / "events", before)
     if (before := cutoff(config["RAW_PHOTO_RETENTION_DAYS"], now)) is not None:
         report.raw_photos = purge_raw_photos(Path(config["DATA_DIR"]), before)
-    faces = purge_decision_faces(now or datetime.now(UTC), config["REVIEW_CROP_DAYS"], config["SITE_COHORT_DAYS"])
+    faces = purge_decision_faces(now or datetime.now(UTC), config["SNAPSHOT_DAYS"], config["SITE_COHORT_DAYS"])
     report.decision_crops, report.decision_faces = faces["decision_crops"], faces["decision_faces"]
     report.visitors_forgotten = forget_expired_visitors(
         Path(config["DATA_DIR"]), Path(config["MEDIA_DIR"]), now or datetime.now(UTC), config["VISITOR_FORGET_DAYS"]

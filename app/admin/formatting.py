@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import g, url_for
 from markupsafe import Markup
 
 from app.reports import csv_cell
@@ -35,6 +36,15 @@ def for_csv(formatter):
         return csv_cell(formatter(view, context, model, name))
 
     return export_formatter
+
+
+def snapshot_thumbnail(view, context, model, name) -> Markup | str:
+    """The row's decision snapshot as a linked thumbnail, when the list found one (flask.g.snapshots)."""
+    if model.decision_id not in g.get("snapshots", ()):
+        return ""
+    url = url_for("snapshots.image", decision_id=model.decision_id, part="face")
+    return Markup('<a href="{0}"><img class="snapshot" loading="lazy" src="{0}" alt="snapshot" width="48" '
+                  'height="48"></a>').format(url)  # fmt: skip
 
 
 def online_badge(view, context, model, name) -> Markup:

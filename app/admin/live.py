@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 
 import redis
-from flask import current_app, jsonify
+from flask import current_app, jsonify, url_for
 from flask_admin import BaseView, expose
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -18,6 +18,7 @@ from app.models import Gate, Log
 from app.models.types import utcnow
 from app.redis_client import get_redis
 from app.sitetime import format_local
+from app.snapshots import with_snapshots
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +32,13 @@ def _event_time(text: str) -> str:
         return str(text)
 
 
+def _snapshot_url(decision_id: str, kept: set[str]) -> str | None:
+    return url_for("snapshots.image", decision_id=decision_id, part="face") if decision_id in kept else None
+
+
 def live_snapshot() -> dict:
-    """Gates with online state, the latest stream events (None if Redis is unreachable) and the latest log rows."""
+    """Gates with online state, the latest stream events (None if Redis is unreachable) and the latest log rows,
+    each event and row with its snapshot's URL (None when it has none)."""
     gates = db.session.scalars(select(Gate).order_by(Gate.name)).all()
     gate_names = {gate.id: gate.name for gate in gates}
     logs = db.session.scalars(
@@ -41,6 +47,7 @@ def live_snapshot() -> dict:
     try:
         events = [
             {
+                "id": str(event.get("id", "")),
                 "time": _event_time(event.get("timestamp", "")),
                 "gate": gate_names.get(event.get("gate_id"), f"gate {event.get('gate_id')}"),
                 "type": event.get("type", ""),
@@ -53,6 +60,9 @@ def live_snapshot() -> dict:
     except redis.RedisError:
         log.warning("live page: Redis unreachable, showing the log only", exc_info=True)
         events = None
+    kept = with_snapshots([row.decision_id for row in logs] + [event["id"] for event in events or []])
+    for event in events or []:
+        event["snapshot"] = _snapshot_url(event.pop("id"), kept)
     return {
         "gates": [
             {
@@ -71,6 +81,7 @@ def live_snapshot() -> dict:
                 "person": f"{row.staff.full_name} ({row.staff.staff_id})",
                 "status": row.status,
                 "violation": row.violation or "",
+                "snapshot": _snapshot_url(row.decision_id, kept),
             }
             for row in logs
         ],

@@ -16,7 +16,7 @@ import hashlib
 import operator
 from datetime import UTC, datetime, timedelta
 
-from flask import abort, request
+from flask import abort, g, request
 from flask_admin import expose
 from flask_admin.contrib.sqla import tools
 from flask_admin.contrib.sqla.filters import DateBetweenFilter, FilterEqual, FilterLike
@@ -25,12 +25,13 @@ from flask_admin.model.template import BaseListRowAction, DeleteRowAction
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from app.admin.formatting import for_csv, gate_name, local_time, person
+from app.admin.formatting import for_csv, gate_name, local_time, person, snapshot_thumbnail
 from app.admin.security import AdminModelView
 from app.extensions import db
 from app.models import Gate, Log, Staff
 from app.models.log import DIRECTIONS
 from app.sitetime import day_range_utc, site_zone
+from app.snapshots import with_snapshots
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 TIME_KEY = (Log.timestamp, Log.id)
@@ -197,12 +198,16 @@ class LogAdmin(AdminModelView):
     # No COUNT(*) over the whole log, and no page numbers: the list pages by seek (get_list, admin/log_list.html).
     simple_list_pager = True
     list_template = "admin/log_list.html"
-    column_list = ["timestamp", "staff", "gate", "status"]
-    column_labels = {"timestamp": "Time", "staff": "Person"}
+    # Snapshot last: the sort links name columns by position (sort=3 is the direction), so existing URLs keep working.
+    column_list = ["timestamp", "staff", "gate", "status", "decision_id"]
+    column_export_list = ["timestamp", "staff", "gate", "status"]
+    column_labels = {"decision_id": "Snapshot", "timestamp": "Time", "staff": "Person"}
     # Flask-Admin orders by every column of a sort key, each in the list's direction (also for the CSV export).
     column_default_sort = [(column.key, DEFAULT_SORT[1]) for column in SORT_KEYS[DEFAULT_SORT[0]]]
     column_sortable_list = list(SORT_KEYS.items())
-    column_formatters = {"timestamp": local_time("timestamp"), "staff": person, "gate": gate_name}
+    column_formatters = {
+        "decision_id": snapshot_thumbnail, "timestamp": local_time("timestamp"), "staff": person, "gate": gate_name,
+    }  # fmt: skip
     column_formatters_export = {
         "timestamp": local_time("timestamp"),
         "staff": for_csv(person),
@@ -235,6 +240,7 @@ class LogAdmin(AdminModelView):
         size = page_size or self.page_size
         rows = _seek(query, column, descending != backwards, values, size + 1)
         more, rows = len(rows) > size, rows[:size]
+        g.snapshots = with_snapshots(row.decision_id for row in rows)  # read by snapshot_thumbnail
         if backwards:
             rows.reverse()
         first = tuple(getattr(rows[0], c.key) for c in key) if rows else values

@@ -41,15 +41,15 @@ class ReviewView(AdminOnly, BaseView):
         if kind not in KINDS:
             abort(400)
         pending = request.args.get("pending") == "1"
-        since = utcnow() - timedelta(days=current_app.config["REVIEW_CROP_DAYS"])
+        since = utcnow() - timedelta(days=current_app.config["SNAPSHOT_DAYS"])
         query = (
-            select(DecisionFace)
+            select(DecisionFace, DecisionFace.frame.is_not(None))
             .options(joinedload(DecisionFace.gate), joinedload(DecisionFace.staff))
             .where(DecisionFace.kind == kind, DecisionFace.captured_at >= since)
         )
         if pending:
             query = query.where(DecisionFace.review.is_(None))
-        faces = db.session.scalars(query.order_by(DecisionFace.captured_at.desc()).limit(PAGE_SIZE)).all()
+        faces = db.session.execute(query.order_by(DecisionFace.captured_at.desc()).limit(PAGE_SIZE)).all()
         counts = dict(
             db.session.execute(
                 select(DecisionFace.kind, func.count())
@@ -63,12 +63,13 @@ class ReviewView(AdminOnly, BaseView):
                 "time": format_local(face.captured_at),
                 "person": f"{face.staff.full_name} ({face.staff.staff_id})" if face.staff else "",
                 "review": REVIEW_LABELS.get(face.review or "", ""),
+                "has_frame": has_frame,
             }
-            for face in faces
+            for face, has_frame in faces
         ]
         return self.render(
             "admin/review.html", rows=rows, kind=kind, kinds=KINDS, pending=pending, counts=counts,
-            days=current_app.config["REVIEW_CROP_DAYS"],
+            days=current_app.config["SNAPSHOT_DAYS"],
         )  # fmt: skip
 
     @expose("/<int:face_id>/crop.jpg")

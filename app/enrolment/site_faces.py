@@ -30,8 +30,10 @@ def record_decision_face(
     vector: np.ndarray | None,
     embedder: str,
     crop: bytes | None,
+    frame: bytes | None = None,
 ) -> None:
-    """Keep the face of a delivered decision (once: a retried delivery finds the row); committed.
+    """Keep the face of a delivered decision (once: a retried delivery finds the row): its vector, crop (the
+    decision's snapshot) and, if stashed, whole frame; committed.
 
     embedder names the full vector layout; a vector with only its FaceNet part is recorded under FaceNet's name.
     """
@@ -50,6 +52,7 @@ def record_decision_face(
             embedding=None if vector is None else np.asarray(vector, np.float32).tobytes(),
             embedder=None if vector is None else embedder,
             crop=crop,
+            frame=frame,
         )
     )
     db.session.commit()
@@ -95,22 +98,22 @@ def hard_negatives(embedder: str) -> Mapping[str, np.ndarray]:
 
 
 def review_face(face: DecisionFace, review: str, user_id: int | None) -> None:
-    """Record an admin's review of a decision's face and drop its crop (no longer needed); committed."""
+    """Record an admin's review of a decision's face (its snapshot stays for SNAPSHOT_DAYS); committed."""
     allowed = ("not_staff", "was_staff") if face.kind == "stranger" else ("correct", "wrong_person")
     if review not in allowed:
         raise ValueError(f"a {face.kind} decision can be reviewed as {' or '.join(allowed)}, not {review!r}")
-    face.review, face.reviewed_by, face.reviewed_at, face.crop = review, user_id, utcnow(), None
+    face.review, face.reviewed_by, face.reviewed_at = review, user_id, utcnow()
     db.session.commit()
 
 
-def purge_decision_faces(now: datetime, crop_days: int, cohort_days: int) -> dict[str, int]:
-    """Retention: crops older than crop_days; unreviewed or confirmed grants and denials older than crop_days (kept
-    only for review); strangers older than cohort_days. Hard negatives stay until the person is deleted."""
+def purge_decision_faces(now: datetime, snapshot_days: int, cohort_days: int) -> dict[str, int]:
+    """Retention: snapshots (crops and frames) older than snapshot_days; grants and denials older than that unless
+    marked "not this person"; strangers older than cohort_days. Hard negatives stay until the person is deleted."""
     reviewed_people = db.session.execute(
         delete(DecisionFace).where(
             DecisionFace.kind != "stranger",
             (DecisionFace.review.is_(None)) | (DecisionFace.review != "wrong_person"),
-            DecisionFace.captured_at < now - timedelta(days=crop_days),
+            DecisionFace.captured_at < now - timedelta(days=snapshot_days),
         )
     ).rowcount
     strangers = db.session.execute(
@@ -120,8 +123,11 @@ def purge_decision_faces(now: datetime, crop_days: int, cohort_days: int) -> dic
     ).rowcount
     crops = db.session.execute(
         update(DecisionFace)
-        .where(DecisionFace.crop.is_not(None), DecisionFace.captured_at < now - timedelta(days=crop_days))
-        .values(crop=None)
+        .where(
+            DecisionFace.crop.is_not(None) | DecisionFace.frame.is_not(None),
+            DecisionFace.captured_at < now - timedelta(days=snapshot_days),
+        )
+        .values(crop=None, frame=None)
     ).rowcount
     db.session.commit()
     return {"decision_crops": crops, "decision_faces": reviewed_people + strangers}

@@ -2,13 +2,15 @@
 
 Only a frame that completes a decision does this work (rare: once per person per pass): the recognize task crops
 the deciding face and, when the track never consulted the second embedder, embeds that face with it, and stashes
-both in Redis beside the pending decision; delivery turns them, with the track's mean embedding, into the row that
-training (site cohort, hard negatives) and the admin's review read.
+both in Redis beside the pending decision (with the frame's JPEG as the camera sent it, when whole frames are kept);
+delivery turns them, with the track's mean embedding, into the row that training (site cohort, hard negatives),
+the admin's review and every page showing the decision's snapshot read.
 """
 
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -46,15 +48,23 @@ def face_crop_jpeg(rgb: np.ndarray, box: tuple[float, float, float, float], size
 
 
 def stash_decision_faces(
-    client: redis.Redis, recognizer: Recognizer, rgb: np.ndarray, decisions: list[GateDecision], faces: list[Face]
+    client: redis.Redis,
+    recognizer: Recognizer,
+    rgb: np.ndarray,
+    decisions: list[GateDecision],
+    faces: list[Face],
+    frame_b64: str | None = None,
 ) -> None:
     """For each new decision: its face crop and, when its track has no second-embedder part, the deciding face's
-    second-embedder vector, kept in Redis for delivery (faces: the frame's detected faces, to re-embed by box)."""
+    second-embedder vector, kept in Redis for delivery (faces: the frame's detected faces, to re-embed by box;
+    frame_b64: the frame's JPEG as received, base64, to keep whole, or None)."""
     for decision in decisions:
         if decision.box is None:
             continue
         # Base64 text: the process-wide client decodes replies as UTF-8.
         fields = {"crop": base64.b64encode(face_crop_jpeg(rgb, decision.box)).decode()}
+        if frame_b64 is not None:
+            fields["frame"] = frame_b64
         vector = decision.pooled_vector()
         face = next((f for f in faces if tuple(f.box) == tuple(decision.box)), None)
         if vector is not None and len(vector) == EMBEDDING_DIM and recognizer.second != "none" and face is not None:
@@ -67,13 +77,23 @@ def stash_decision_faces(
             pipe.execute()
 
 
-def take_stash(client: redis.Redis, decision: GateDecision) -> tuple[np.ndarray | None, bytes | None]:
-    """The decision's face vector (enrolment layout, completed with the stashed second part) and crop, if any."""
+@dataclass(frozen=True)
+class Stash:
+    """What the deciding frame left for delivery: the face vector (enrolment layout), the crop and the frame."""
+
+    vector: np.ndarray | None
+    crop: bytes | None
+    frame: bytes | None
+
+
+def take_stash(client: redis.Redis, decision: GateDecision) -> Stash:
+    """The decision's face vector (completed with the stashed second part), crop and frame, each if any."""
     stash = {_text(key): _text(value) for key, value in client.hgetall(stash_key(decision.id)).items()}
     vector = decision.pooled_vector()
     if vector is not None and "second" in stash and len(vector) == EMBEDDING_DIM:
         vector = np.concatenate([vector, np.frombuffer(base64.b64decode(stash["second"]), dtype=np.float32)])
-    return vector, base64.b64decode(stash["crop"]) if "crop" in stash else None
+    crop, frame = (base64.b64decode(stash[name]) if name in stash else None for name in ("crop", "frame"))
+    return Stash(vector, crop, frame)
 
 
 def _text(value: str | bytes) -> str:

@@ -29,9 +29,10 @@ def deliver_pending(client: redis.Redis, gate_id: int, config: Mapping, embedder
         if event is None:
             logger.warning("gate %s no longer exists; dropping decision %s", gate_id, decision.id)
         else:
-            vector, crop = take_stash(client, decision)
+            stash = take_stash(client, decision)
             captured_at = datetime.fromtimestamp(decision.captured_at, UTC)
-            record_decision_face(decision.id, gate_id, event.type, event.staff_id, captured_at, vector, embedder, crop)
+            record_decision_face(decision.id, gate_id, event.type, event.staff_id, captured_at, stash.vector, embedder,
+                                 stash.crop, stash.frame)  # fmt: skip
             if publish_event(client, event, config["EVENT_STREAM_MAXLEN"]) is not None:
                 append_event_line(config["DATA_DIR"] / "events", event.to_dict(), config["EVENT_FILE_MAX_BYTES"])
                 delivered.append(event)

@@ -1,8 +1,9 @@
 """The face behind each gate decision: the track's mean embedding, a small crop kept for review, the admin's review.
 
 Strangers' faces form the site cohort that training calibrates stranger rejection on; a grant an admin marks
-"this was not X" becomes a hard negative for X. Crops live only until reviewed or a few days old; embeddings of
-strangers leave the cohort after its retention (docs/recognition.md, "The site learns its strangers").
+"this was not X" becomes a hard negative for X. The crop is the decision's snapshot, shown wherever the decision is
+(live page, log, review, the person's own /me) for SNAPSHOT_DAYS; with SNAPSHOT_FRAMES the whole deciding frame is
+kept beside it. Embeddings of strangers leave the cohort after its retention (docs/recognition.md).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy import Enum, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.types import BigIntKey, UTCDateTime, utcnow
+from app.models.types import BigIntKey, MediumBlob, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from app.models.gate import Gate
@@ -41,8 +42,10 @@ class DecisionFace(db.Model):
     # The track's mean embedding (float32, enrolment layout) and the embedder that made it.
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
     embedder: Mapped[str | None] = mapped_column(String(64))
-    # A small JPEG of the face in the deciding frame, deleted once reviewed or expired.
+    # The snapshot: a small JPEG of the face in the deciding frame, deleted after SNAPSHOT_DAYS.
     crop: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The whole deciding frame as the camera sent it (JPEG), kept only when SNAPSHOT_FRAMES is on.
+    frame: Mapped[bytes | None] = mapped_column(MediumBlob, deferred=True)
     review: Mapped[str | None] = mapped_column(Enum(*REVIEWS, name="decision_review"))
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, DateTime, Integer
+from sqlalchemy import BigInteger, DateTime, Integer, LargeBinary
 from sqlalchemy.dialects import mysql
 from sqlalchemy.types import TypeDecorator
 
@@ -30,6 +30,9 @@ class UTCDateTime(TypeDecorator):
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
 
+
+# Binary data of up to 16 MB (a camera frame's JPEG): MySQL's plain BLOB stops at 64 KB.
+MediumBlob = LargeBinary().with_variant(mysql.MEDIUMBLOB(), "mysql", "mariadb")
 
 # A 64-bit key for tables that grow without bound; SQLite autoincrements only INTEGER keys.
 BigIntKey = BigInteger().with_variant(Integer(), "sqlite")

@@ -50,6 +50,18 @@
 
   function heartbeat(g, td) { td.textContent = g.last_heartbeat || "never"; }
 
+  function thumbnail(item, td) {
+    if (!item.snapshot) { return; }
+    var link = document.createElement("a");
+    var img = document.createElement("img");
+    link.href = img.src = item.snapshot;
+    img.className = "snapshot";
+    img.alt = "snapshot";
+    img.width = img.height = 48;
+    link.appendChild(img);
+    td.appendChild(link);
+  }
+
   function refresh() {
     fetch(root.dataset.url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) {
@@ -58,8 +70,8 @@
       })
       .then(function (data) {
         fill("live-gates", data.gates, [gateName, gateStatus, heartbeat], "No gates yet: add one under Gates (its camera and the token its Pi uses).");
-        fill("live-events", data.events, ["time", "gate", "type", "person", "direction", "reason"], "No gate events yet: they appear when a camera sees someone at an active gate.");
-        fill("live-passages", data.passages, ["time", "gate", "person", "status", "violation"], "Nobody has passed a gate yet.");
+        fill("live-events", data.events, [thumbnail, "time", "gate", "type", "person", "direction", "reason"], "No gate events yet: they appear when a camera sees someone at an active gate.");
+        fill("live-passages", data.passages, [thumbnail, "time", "gate", "person", "status", "violation"], "Nobody has passed a gate yet.");
         document.getElementById("live-generated").textContent = data.generated;
         document.getElementById("live-error").textContent = "";
       })

@@ -68,7 +68,8 @@ def recognize(gate_id: int, seq: int, captured_at: float, jpeg_b64: str) -> None
         pooled = pooled_classifier(model) if model is not None and config["POOL_EMBEDDINGS"] else None
         decisions = decide_frame(client, frame, DecisionRules.from_config(config), pooled)
         if decisions and rgb is not None:
-            stash_decision_faces(client, recognizer, rgb, decisions, [r.face for r in results])
+            frame = jpeg_b64 if config["SNAPSHOT_FRAMES"] else None
+            stash_decision_faces(client, recognizer, rgb, decisions, [r.face for r in results], frame)
         events = deliver_pending(client, gate_id, config, recognizer.embedding_name)
         task_id = current_task.request.id if current_task else None
         record_processed_frame(client, gate_id, seq, captured_at, timings, events, watcher.version, task_id)

@@ -17,6 +17,7 @@ def register_views(flask_app: Flask) -> None:
     from app.views.metrics import bp as metrics_bp
     from app.views.reports import bp as reports_bp
     from app.views.safety import register_safety
+    from app.views.snapshots import bp as snapshots_bp
 
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
@@ -30,6 +31,7 @@ def register_views(flask_app: Flask) -> None:
     flask_app.register_blueprint(main_bp)
     flask_app.register_blueprint(me_bp)
     flask_app.register_blueprint(reports_bp)
+    flask_app.register_blueprint(snapshots_bp)
     flask_app.add_template_filter(format_local, "localtime")
     flask_app.context_processor(lambda: {"site_timezone": flask_app.config["TIMEZONE"]})
     register_safety(flask_app)

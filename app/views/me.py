@@ -10,6 +10,7 @@ from app.avatars import AvatarError, check_file_name, reencode_avatar, remove_av
 from app.error_pages import forbidden_page
 from app.extensions import db
 from app.models import Log, Staff
+from app.snapshots import with_snapshots
 from app.views.forms import AvatarForm, InfoForm
 
 bp = Blueprint("me", __name__)
@@ -20,13 +21,14 @@ LOGS_PER_PAGE = 25
 @bp.route("/me")
 @login_required
 def logs():
-    """The signed-in person's own passages, newest first, a page at a time."""
+    """The signed-in person's own passages, newest first, a page at a time, each with its snapshot if kept."""
     staff = current_user.staff
-    page = None
+    page, snapshots = None, set()
     if staff is not None:
         query = select(Log).where(Log.staff_id == staff.id).order_by(Log.timestamp.desc(), Log.id.desc())
         page = db.paginate(query, per_page=LOGS_PER_PAGE, error_out=False)
-    return render_template("me_logs.html", staff=staff, page=page)
+        snapshots = with_snapshots(row.decision_id for row in page.items)
+    return render_template("me_logs.html", staff=staff, page=page, snapshots=snapshots)
 
 
 @bp.route("/me/info", methods=["GET", "POST"])

@@ -30,10 +30,13 @@ def vector(seed: int, length: int = 640) -> np.ndarray:
     return v / np.linalg.norm(v)
 
 
-def decided(gate, kind: str, staff_id: str | None, days_ago: float, seed: int, length: int = 640) -> DecisionFace:
+def decided(
+    gate, kind: str, staff_id: str | None, days_ago: float, seed: int, length: int = 640, frame: bytes | None = None
+) -> DecisionFace:
     decision_id = uuid.uuid4().hex
     when = NOW - timedelta(days=days_ago)
-    record_decision_face(decision_id, gate.id, kind, staff_id, when, vector(seed, length), EMBEDDER, b"\xff\xd8jpeg")
+    record_decision_face(decision_id, gate.id, kind, staff_id, when, vector(seed, length), EMBEDDER, b"\xff\xd8jpeg",
+                         frame)  # fmt: skip
     return DecisionFace.query.filter_by(decision_id=decision_id).one()
 
 
@@ -78,7 +81,8 @@ def test_a_grant_marked_not_this_person_is_a_hard_negative_for_them(db, site) ->
     negatives = hard_negatives(EMBEDDER)
     assert list(negatives) == ["E1"] and negatives["E1"].shape == (1, 640)
     np.testing.assert_allclose(negatives["E1"][0], vector(11), atol=1e-7)
-    assert wrong.crop is None and wrong.reviewed_at is not None
+    # The snapshot stays with the review: it is the decision's evidence until SNAPSHOT_DAYS.
+    assert wrong.crop is not None and wrong.reviewed_at is not None
 
 
 def test_a_review_must_fit_the_decision(db, site) -> None:
@@ -89,22 +93,24 @@ def test_a_review_must_fit_the_decision(db, site) -> None:
     assert stranger.review is None and stranger.crop is not None
 
 
-def test_retention_drops_old_crops_unreviewed_grants_and_old_strangers(db, site) -> None:
+def test_retention_drops_old_snapshots_unreviewed_grants_and_old_strangers(db, site) -> None:
     gate, _ = site
-    fresh_stranger = decided(gate, "stranger", None, 1, seed=1)
-    old_stranger = decided(gate, "stranger", None, 5, seed=2)
+    fresh_stranger = decided(gate, "stranger", None, 1, seed=1, frame=b"\xff\xd8 whole frame")
+    old_stranger = decided(gate, "stranger", None, 5, seed=2, frame=b"\xff\xd8 whole frame")
     ancient_stranger = decided(gate, "stranger", None, 100, seed=3)
     old_grant = decided(gate, "granted", "E1", 5, seed=4)
     old_negative = decided(gate, "granted", "E1", 5, seed=5)
     review_face(old_negative, "wrong_person", None)
     ids = {name: face.id for name, face in locals().items() if isinstance(face, DecisionFace)}
-    counts = purge_decision_faces(NOW, crop_days=3, cohort_days=90)
+    counts = purge_decision_faces(NOW, snapshot_days=3, cohort_days=90)
     db.session.expire_all()
     left = {face.id: face for face in db.session.scalars(select(DecisionFace))}
     assert set(left) == {ids["fresh_stranger"], ids["old_stranger"], ids["old_negative"]}
     assert ids["ancient_stranger"] not in left and ids["old_grant"] not in left
-    assert left[ids["fresh_stranger"]].crop is not None and left[ids["old_stranger"]].crop is None
-    assert counts == {"decision_crops": 1, "decision_faces": 2}
+    fresh, old, negative = (left[ids[name]] for name in ("fresh_stranger", "old_stranger", "old_negative"))
+    assert (fresh.crop, fresh.frame) == (b"\xff\xd8jpeg", b"\xff\xd8 whole frame")
+    assert (old.crop, old.frame, negative.crop) == (None, None, None)
+    assert counts == {"decision_crops": 2, "decision_faces": 2}
 
 
 def test_forgetting_a_person_forgets_their_decision_faces(db, site) -> None:

@@ -60,9 +60,11 @@ def test_frames_of_an_enrolled_person_grant_once_and_log_in(db, rds, gate, train
 
 
 @pytest.mark.slow
-def test_frames_of_a_stranger_make_one_stranger_event_and_no_row(db, rds, gate, faces_dir) -> None:
+def test_frames_of_a_stranger_make_one_stranger_event_and_no_row(app, db, rds, gate, faces_dir, monkeypatch) -> None:
+    monkeypatch.setitem(app.config, "SNAPSHOT_FRAMES", True)  # the site keeps whole frames too
     stranger = sorted((faces_dir / "strangers").glob("*/*.jpg"))[0]
-    send_frames(rds, gate.id, [frame_b64(stranger, i) for i in range(12)])
+    frames = [frame_b64(stranger, i) for i in range(12)]
+    send_frames(rds, gate.id, frames)
     events = gate_events(rds, gate.id)
     assert [(e["type"], e["staff_id"]) for e in events] == [("stranger", None)]
     assert db.session.scalars(select(Log)).all() == []
@@ -71,6 +73,8 @@ def test_frames_of_a_stranger_make_one_stranger_event_and_no_row(db, rds, gate, 
     assert (face.decision_id, face.kind, face.staff_id) == (events[0]["id"], "stranger", None)
     assert len(face.embedding_vector()) == 640 and face.embedder == "facenet-20180408+dlib-resnet-v1"
     assert face.crop.startswith(b"\xff\xd8")
+    # The whole deciding frame, byte for byte as the camera sent it (no second encode).
+    assert face.frame in {base64.b64decode(frame) for frame in frames}
 
 
 def test_a_corrupt_frame_counts_as_empty_and_frees_its_slot(db, rds, gate) -> None:

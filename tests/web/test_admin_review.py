@@ -28,9 +28,9 @@ def test_strangers_are_listed_with_their_crops_and_confirmed(db, people, admin_c
     assert answer.status_code == 302
     db.session.expire_all()
     reviewed = db.session.scalar(select(DecisionFace).where(DecisionFace.id == face.id))
-    assert (reviewed.review, reviewed.reviewed_by, reviewed.crop) == ("not_staff", people.admin.id, None)
-    # The crop is gone with the review.
-    assert admin_client.get(f"/admin/review/{face.id}/crop.jpg").status_code == 404
+    assert (reviewed.review, reviewed.reviewed_by) == ("not_staff", people.admin.id)
+    # The snapshot stays after the review (until SNAPSHOT_DAYS).
+    assert admin_client.get(f"/admin/review/{face.id}/crop.jpg").data == b"\xff\xd8 a jpeg"
 
 
 def test_a_grant_can_be_marked_as_the_wrong_person(db, people, admin_client, csrf_token) -> None:

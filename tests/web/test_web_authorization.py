@@ -69,6 +69,9 @@ MATRIX = [
     ("GET", "/admin/review/?kind=granted&pending=1", (SIGN_IN, 403, 403, 200, SIGN_IN)),
     ("GET", "/admin/review/{face}/crop.jpg", (SIGN_IN, 403, 403, 200, SIGN_IN)),
     ("POST", "/admin/review/{face}", (SIGN_IN, 403, 403, 400, SIGN_IN)),  # no review given: a clear 400
+    ("GET", "/snapshots/{alice_decision}/face.jpg", (SIGN_IN, 200, 403, 200, SIGN_IN)),
+    ("GET", "/snapshots/{alice_decision}/frame.jpg", (SIGN_IN, 200, 403, 200, SIGN_IN)),
+    ("GET", "/snapshots/{stranger_decision}/face.jpg", (SIGN_IN, 403, 403, 200, SIGN_IN)),
     ("POST", "/logout", (SIGN_IN, 302, 302, 302, SIGN_IN)),  # last: it signs everyone out
 ]
 
@@ -97,13 +100,16 @@ def avatar_for_alice(app, people, db):
 def test_every_route_answers_every_role_as_expected(app, people, db, clients, csrf_token):
     log = Log(staff_id=people.alice.id, gate_id=people.gate.id, status="in")
     face = DecisionFace(decision_id="f" * 32, gate_id=people.gate.id, kind="stranger", crop=b"\xff\xd8jpeg")
-    db.session.add_all([log, face])
+    alices = DecisionFace(decision_id="a" * 32, gate_id=people.gate.id, kind="granted", staff_id=people.alice.id,
+                          crop=b"\xff\xd8jpeg", frame=b"\xff\xd8frame")  # fmt: skip
+    db.session.add_all([log, face, alices])
     db.session.commit()
     tokens = {role: csrf_token(client) for role, client in clients.items()}
     mismatches = []
     for method, path_template, expected in MATRIX:
         path = path_template.format(
-            alice=people.alice.id, log=log.id, gate=people.gate.id, admin=people.admin.id, face=face.id
+            alice=people.alice.id, log=log.id, gate=people.gate.id, admin=people.admin.id, face=face.id,
+            alice_decision=alices.decision_id, stranger_decision=face.decision_id,
         )
         for role, status in zip(ROLES, expected, strict=True):
             client = clients[role]
