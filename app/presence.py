@@ -1,7 +1,8 @@
 """Who is in now: everyone whose latest passage was "in", per area, with when and through which gate.
 
 It reads the in/out log and nothing else, so it agrees with the log by construction: a person is inside an area
-exactly when their latest log row there says "in". Until gates belong to areas, the whole site is one area.
+exactly when their latest log row at that area's gates says "in" (a gate of an anti-passback area writes its side,
+docs/access.md). Gates that belong to no area form one site-wide area.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Gate, Log, Staff
+from app.models import Area, Gate, Log, Staff
 from app.reports import csv_cell
 
 SITE_AREA = "The site"
@@ -61,8 +62,9 @@ def present_from(passages: Iterable[Passage]) -> list[Present]:
 
 
 def gate_areas() -> Mapping[int, str]:
-    """The area each gate leads into: one site-wide area until gates have areas of their own."""
-    return {gate_id: SITE_AREA for gate_id in db.session.scalars(select(Gate.id))}
+    """The area each gate belongs to by name; gates of no area belong to the site-wide one."""
+    rows = db.session.execute(select(Gate.id, Area.name).outerjoin(Area, Gate.area_id == Area.id))
+    return {gate_id: area or SITE_AREA for gate_id, area in rows}
 
 
 def latest_passages(until: datetime | None = None) -> list[Passage]:
