@@ -1,7 +1,7 @@
 """snapshots: the whole deciding frame beside a decision's face crop (kept when SNAPSHOT_FRAMES is on)
 
 Revision ID: 3f6b1c2d9e80
-Revises: a7c3e2f91b04
+Revises: 3ef63ae93d17
 Create Date: 2026-11-30 07:25:00.000000
 
 """
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import mysql
 
 # revision identifiers, used by Alembic.
 revision = '3f6b1c2d9e80'
-down_revision = 'a7c3e2f91b04'
+down_revision = '3ef63ae93d17'
 branch_labels = None
 depends_on = None
 
