@@ -1,7 +1,7 @@
 """snapshots: the whole deciding frame beside a decision's face crop (kept when SNAPSHOT_FRAMES is on)
 
 Revision ID: 3f6b1c2d9e80
-Revises: 3ef63ae93d17
+Revises: f687842da42f
 Create Date: 2026-11-30 07:25:00.000000
 
 """
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import mysql
 
 # revision identifiers, used by Alembic.
 revision = '3f6b1c2d9e80'
-down_revision = '3ef63ae93d17'
+down_revision = 'f687842da42f'
 branch_labels = None
 depends_on = None
 
