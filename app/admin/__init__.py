@@ -7,6 +7,7 @@ from flask_admin import Admin
 from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 
+from app.admin.api_tokens import ApiTokenAdmin
 from app.admin.audit import AuditAdmin
 from app.admin.enrolment import EnrolmentView
 from app.admin.gates import GateAdmin
@@ -19,7 +20,7 @@ from app.admin.review import ReviewView
 from app.admin.security import AdminHome
 from app.admin.webhooks import WebhookAdmin, WebhookDeliveryAdmin
 from app.extensions import db
-from app.models import AuditEntry, Gate, Job, Log, ModelVersion, Staff, User, Webhook, WebhookDelivery
+from app.models import ApiToken, AuditEntry, Gate, Job, Log, ModelVersion, Staff, User, Webhook, WebhookDelivery
 
 
 def init_admin(flask_app: Flask) -> Admin:
@@ -45,5 +46,6 @@ def init_admin(flask_app: Flask) -> Admin:
     admin.add_view(WebhookAdmin(Webhook, db, name="Webhooks", endpoint="webhooks", category="Integrations"))
     admin.add_view(WebhookDeliveryAdmin(WebhookDelivery, db, name="Webhook deliveries", endpoint="webhook_deliveries",
                                         category="Integrations"))
+    admin.add_view(ApiTokenAdmin(ApiToken, db, name="API tokens", endpoint="api_tokens", category="Integrations"))
     admin.add_link(MenuLink(name="Attendance", endpoint="reports.attendance_report"))
     return admin

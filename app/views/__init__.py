@@ -9,7 +9,9 @@ from app.models import User
 def register_views(flask_app: Flask) -> None:
     """Attach the blueprints, the login machinery and the safety net to flask_app (Flask-Admin: app/admin/)."""
     from app.sitetime import format_local
+    from app.views import api_v1_log  # noqa: F401  (adds the log, attendance and OpenAPI routes to api_v1)
     from app.views.api_input import register_api_errors
+    from app.views.api_v1 import bp as api_v1_bp
     from app.views.auth import bp as auth_bp
     from app.views.gate_api import bp as gate_api_bp
     from app.views.main import bp as main_bp
@@ -37,4 +39,5 @@ def register_views(flask_app: Flask) -> None:
     register_safety(flask_app)
     register_api_errors(flask_app)
     flask_app.register_blueprint(gate_api_bp)
+    flask_app.register_blueprint(api_v1_bp)
     flask_app.register_blueprint(metrics_bp)
