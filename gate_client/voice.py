@@ -29,7 +29,13 @@ REFUSALS = (
     ("anti-passback", "You were not seen leaving. Please see reception."),
     ("pass expired", "Your visitor pass has expired."),
     ("pass not yet valid", "Your visitor pass is not valid yet."),
+    ("gate locked down", "This door is locked down."),
 )
+# What the gate says for a door alarm the server raised.
+WARNINGS = {
+    "door_forced_open": "Warning. This door was forced open. Security has been alerted.",
+    "door_held_open": "Please close the door.",
+}
 # pyttsx3's espeak driver finishes asynchronously and now and then drops an utterance: wait, check, retry.
 RENDER_TIMEOUT_S = 15.0
 RENDER_ATTEMPTS = 3
@@ -56,7 +62,7 @@ def phrase_for(event: Mapping) -> str | None:
         return f"{hello} {refusal_for(str(event.get('reason') or ''))}"
     if kind == "stranger":
         return f"Hello. {NOT_ALLOWED}"
-    return None
+    return WARNINGS.get(str(kind))
 
 
 def refusal_for(reason: str) -> str:

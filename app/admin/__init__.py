@@ -7,6 +7,7 @@ from flask_admin import Admin
 from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 
+from app.admin.alarms import AlarmAdmin
 from app.admin.api_tokens import ApiTokenAdmin
 from app.admin.audit import AuditAdmin
 from app.admin.enrolment import EnrolmentView
@@ -20,7 +21,9 @@ from app.admin.review import ReviewView
 from app.admin.security import AdminHome
 from app.admin.webhooks import WebhookAdmin, WebhookDeliveryAdmin
 from app.extensions import db
-from app.models import ApiToken, AuditEntry, Gate, Job, Log, ModelVersion, Staff, User, Webhook, WebhookDelivery
+from app.models import (
+    Alarm, ApiToken, AuditEntry, Gate, Job, Log, ModelVersion, Staff, User, Webhook, WebhookDelivery,
+)
 
 
 def init_admin(flask_app: Flask) -> Admin:
@@ -42,6 +45,7 @@ def init_admin(flask_app: Flask) -> Admin:
     admin.add_view(EnrolmentView(name="Enrolment", endpoint="enrolment", category="Recognition"))
     admin.add_view(JobAdmin(Job, db, name="Jobs", endpoint="jobs", category="Recognition"))
     admin.add_view(ReviewView(name="Review decisions", endpoint="review", category="Recognition"))
+    admin.add_view(AlarmAdmin(Alarm, db, name="Alarms", endpoint="alarms"))
     admin.add_view(AuditAdmin(AuditEntry, db, name="Audit trail", endpoint="audit"))
     admin.add_view(WebhookAdmin(Webhook, db, name="Webhooks", endpoint="webhooks", category="Integrations"))
     admin.add_view(WebhookDeliveryAdmin(WebhookDelivery, db, name="Webhook deliveries", endpoint="webhook_deliveries",

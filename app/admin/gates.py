@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash
 from flask_admin.actions import action
 from sqlalchemy import exists, select
+from wtforms.validators import NumberRange
 
 from app.accounts import AccountError, create_gate
 from app.admin.formatting import local_time, online_badge
@@ -21,8 +22,12 @@ class GateAdmin(AdminModelView):
     column_searchable_list = ["name", "ip_address"]
     column_filters = ["active", "voice_enabled"]
     column_formatters = {"status": online_badge, "last_heartbeat_at": local_time("last_heartbeat_at")}
-    form_columns = ["name", "ip_address", "camera_source", "voice_enabled", "active"]
-    form_args = {"camera_source": {"description": "A device index (0), an RTSP/HTTP URL or a video file path."}}
+    form_columns = ["name", "ip_address", "camera_source", "voice_enabled", "active", "held_open_limit_s"]
+    form_args = {
+        "camera_source": {"description": "A device index (0), an RTSP/HTTP URL or a video file path."},
+        "held_open_limit_s": {"label": "Held-open limit (s)", "validators": [NumberRange(5, 3600)],
+                              "description": "A door open longer than this raises a door-held-open alarm (5-3600)."},
+    }
 
     def save_new(self, form):
         """Create through app.accounts.create_gate, the same code as `flask gates add`; show the token once."""
@@ -35,9 +40,10 @@ class GateAdmin(AdminModelView):
             db.session.rollback()
             flash(str(exc), "error")
             return False
-        if not form.active.data:
-            gate.active = False
-            db.session.commit()
+        gate.active = bool(form.active.data)
+        if form.held_open_limit_s.data:
+            gate.held_open_limit_s = form.held_open_limit_s.data
+        db.session.commit()
         flash(f"API token of gate {gate.name!r} (shown only now; put it in the gate's config): {token}", "warning")
         return gate
 

@@ -1,18 +1,22 @@
-"""The admin live page: gate status and the latest gate events and passages, refreshed by the browser."""
+"""The admin live page: gate status (door, lockdown, hold-open), open door alarms, the latest gate events and
+passages, refreshed by the browser; and the door controls (remote unlock, hold open, lockdown) with a reason."""
 
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime
 
 import redis
-from flask import current_app, jsonify, url_for
+from flask import current_app, flash, jsonify, redirect, request, url_for
 from flask_admin import BaseView, expose
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app.admin.security import AdminOnly
+from app.admin.security import AdminOnly, admin_actor
 from app.extensions import db
+from app.gates.commands import MAX_HOLD_MINUTES, GateCommandError, find_gate, hold_open, remote_unlock, set_lockdown
+from app.gates.doors import open_alarms
 from app.gates.stream import recent_events
 from app.models import Gate, Log
 from app.models.types import utcnow
@@ -36,6 +40,14 @@ def _snapshot_url(decision_id: str, kept: set[str]) -> str | None:
     return url_for("snapshots.image", decision_id=decision_id, part="face") if decision_id in kept else None
 
 
+def _mode_text(gate: Gate) -> str:
+    if gate.lockdown:
+        return "locked down"
+    if gate.is_held_open(utcnow()):
+        return f"held open until {format_local(gate.hold_open_until)}"
+    return ""
+
+
 def live_snapshot() -> dict:
     """Gates with online state, the latest stream events (None if Redis is unreachable) and the latest log rows,
     each event and row with its snapshot's URL (None when it has none)."""
@@ -51,7 +63,7 @@ def live_snapshot() -> dict:
                 "time": _event_time(event.get("timestamp", "")),
                 "gate": gate_names.get(event.get("gate_id"), f"gate {event.get('gate_id')}"),
                 "type": event.get("type", ""),
-                "person": event.get("name") or "",
+                "person": event.get("name") or event.get("by") or "",
                 "direction": event.get("direction") or "",
                 "reason": event.get("reason") or "",
             }
@@ -70,8 +82,19 @@ def live_snapshot() -> dict:
                 "active": gate.active,
                 "online": gate.is_online(),
                 "last_heartbeat": format_local(gate.last_heartbeat_at),
+                "door": gate.door_state or "",
+                "mode": _mode_text(gate),
             }
             for gate in gates
+        ],
+        "alarms": [
+            {
+                "time": format_local(alarm.raised_at),
+                "gate": alarm.gate.name,
+                "alarm": alarm.label,
+                "door": "closed " + format_local(alarm.door_closed_at) if alarm.door_closed_at else "still open",
+            }
+            for alarm in open_alarms()
         ],
         "events": events,
         "passages": [
@@ -94,8 +117,37 @@ class LiveView(AdminOnly, BaseView):
 
     @expose("/")
     def index(self):
-        """The live page, filled with a first snapshot."""
-        return self.render("admin/live.html", snapshot=live_snapshot())
+        """The live page, filled with a first snapshot, with the door controls."""
+        gates = db.session.scalars(select(Gate).where(Gate.active).order_by(Gate.name)).all()
+        return self.render("admin/live.html", snapshot=live_snapshot(), gates=gates, command_id=uuid.uuid4().hex,
+                           max_hold_minutes=MAX_HOLD_MINUTES)
+
+    @expose("/command", methods=["POST"])
+    def command(self):
+        """Carry out a door control (unlock, hold open, end hold, lockdown on/off) for a gate, with its reason."""
+        form = request.form
+        kind, reason, command_id = form.get("command", ""), form.get("reason"), form.get("command_id") or None
+        try:
+            gate = find_gate(form.get("gate", ""))
+            if kind == "unlock":
+                result = remote_unlock(gate, admin_actor(), reason, command_id)
+            elif kind in ("hold_open", "end_hold"):
+                minutes = 0 if kind == "end_hold" else form.get("minutes", type=int)
+                if minutes is None:
+                    raise GateCommandError("Minutes must be a whole number.")
+                result = hold_open(gate, admin_actor(), minutes, reason, command_id)
+            elif kind in ("lockdown_on", "lockdown_off"):
+                result = set_lockdown(gate, admin_actor(), kind == "lockdown_on", reason, command_id)
+            else:
+                raise GateCommandError(f"Unknown door control {kind!r}.")
+        except GateCommandError as exc:
+            flash(str(exc), "error")
+            return redirect(url_for(".index"))
+        if result.sent:
+            flash(f"Gate {gate.name!r}: {result.event.type.replace('_', ' ')} sent.", "success")
+        else:
+            flash("That command was already sent (the form was submitted twice); nothing more was done.", "info")
+        return redirect(url_for(".index"))
 
     @expose("/data.json")
     def data(self):

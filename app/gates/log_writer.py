@@ -18,6 +18,7 @@ from app.gates.stream import Event
 from app.models import Gate, Log, Staff
 
 logger = logging.getLogger(__name__)
+LOCKED_DOWN = "gate locked down"
 
 
 def next_direction(staff_pk: int) -> str:
@@ -90,6 +91,10 @@ def record_decision(decision: GateDecision) -> Event | None:
     if staff is None:
         # A stranger, or someone the model still knows but who has since been removed from the staff.
         return _event(decision, "stranger", gate, None)
+    if gate.lockdown:
+        # No face opens a locked-down door (app/gates/commands.py); its exit button still does, at the door.
+        logger.info("gate %s denied %s: %s", gate.name, staff.staff_id, LOCKED_DOWN)
+        return _event(decision, "denied", gate, staff, reason=LOCKED_DOWN)
     when = datetime.fromtimestamp(decision.captured_at, UTC)
     person = PersonPass(staff.id, staff.valid_from, staff.valid_until)
     verdict = check_access(current_policy(current_app.config["TIMEZONE"]), person, gate.id, when)

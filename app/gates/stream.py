@@ -8,8 +8,11 @@ from dataclasses import asdict, dataclass
 
 import redis
 
-# Decisions about a face, then a gate going online or offline (app/gates/presence.py).
-EVENT_TYPES = ("granted", "denied", "stranger", "gate_online", "gate_offline")
+# Remote door commands (app/gates/commands.py), then door alarms and the door's state (app/gates/doors.py).
+COMMAND_TYPES = ("remote_unlock", "hold_open", "hold_open_ended", "lockdown", "lockdown_released")
+DOOR_TYPES = ("door_forced_open", "door_held_open", "alarm_acknowledged", "door_opened", "door_closed", "exit_pressed")
+# Decisions about a face, a gate going online or offline (app/gates/presence.py), commands and door events.
+EVENT_TYPES = ("granted", "denied", "stranger", "gate_online", "gate_offline", *COMMAND_TYPES, *DOOR_TYPES)
 # Every event is also added here, so the admin live page reads one stream instead of one per gate.
 ALL_EVENTS_KEY = "facegate:events"
 # How long a published event's id is remembered, so a retried decision never publishes twice.
@@ -45,6 +48,9 @@ class Event:
     # Why a person was denied ("not cleared for this gate", "outside schedule Office hours", "holiday ...",
     # "anti-passback", "pass expired"), or the rule a granted pass broke (soft anti-passback); else None.
     reason: str | None = None
+    # A remote command's sender (an admin's username or cli:<user>) and, for hold_open, when the hold ends (ISO).
+    by: str | None = None
+    until: str | None = None
 
     def to_dict(self) -> dict:
         """The event as the JSON object the endpoint returns."""

@@ -1,6 +1,7 @@
 """The data model. Importing this package registers every table on db.metadata."""
 
 from app.models.access_rule import AccessRule, Group, access_rule_gates, staff_groups
+from app.models.alarm import Alarm
 from app.models.api_token import ApiToken
 from app.models.area import Area, AreaPresence
 from app.models.audit import AuditEntry
@@ -17,7 +18,7 @@ from app.models.user import User
 from app.models.webhook import Webhook, WebhookDelivery
 
 __all__ = [
-    "AccessRule", "ApiToken", "Area", "AreaPresence", "AuditEntry", "DecisionFace", "FaceImage", "Gate", "Group",
-    "Holiday", "HolidayCalendar", "Job", "Log", "ModelVersion", "PolicyRevision", "Schedule", "ScheduleWindow",
-    "Staff", "User", "Webhook", "WebhookDelivery", "access_rule_gates", "staff_groups",
+    "AccessRule", "Alarm", "ApiToken", "Area", "AreaPresence", "AuditEntry", "DecisionFace", "FaceImage", "Gate",
+    "Group", "Holiday", "HolidayCalendar", "Job", "Log", "ModelVersion", "PolicyRevision", "Schedule",
+    "ScheduleWindow", "Staff", "User", "Webhook", "WebhookDelivery", "access_rule_gates", "staff_groups",
 ]  # fmt: skip

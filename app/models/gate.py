@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Enum, ForeignKey, String
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -16,6 +16,10 @@ from app.models.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from app.models.area import Area
+
+
+DOOR_STATES = ("open", "closed")
+DEFAULT_HELD_OPEN_LIMIT_S = 30
 
 
 def hash_token(token: str) -> str:
@@ -41,7 +45,23 @@ class Gate(db.Model):
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="SET NULL"), index=True)
     area_side: Mapped[str | None] = mapped_column(Enum(*SIDES, name="area_side"))
 
+    # Remote door commands (app/gates/commands.py): locked down (no face opens the door; the exit button does), and
+    # held open until this time (a delivery). Both are told to the gate through its event stream.
+    lockdown: Mapped[bool] = mapped_column(Boolean, default=False)
+    hold_open_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The door contact (app/gates/doors.py): "open", "closed", or None when the gate has none or never reported;
+    # when the current opening began and when the state last changed (both by the gate's clock).
+    door_state: Mapped[str | None] = mapped_column(Enum(*DOOR_STATES, name="door_state"))
+    door_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    door_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A door open longer than this raises a door-held-open alarm.
+    held_open_limit_s: Mapped[int] = mapped_column(Integer, default=DEFAULT_HELD_OPEN_LIMIT_S)
+
     area: Mapped[Area | None] = relationship(back_populates="gates")
+
+    def is_held_open(self, at: datetime) -> bool:
+        """Whether a remote hold-open keeps the door open at `at`."""
+        return self.hold_open_until is not None and self.hold_open_until > at
 
     def rotate_token(self) -> str:
         """Give the gate a new API token; return it (only its hash is kept, so show it once)."""

@@ -43,6 +43,7 @@ COUNTERS = {
     "camera_open_failures": MetricSpec("Failed attempts to open the gate's camera", ("gate",)),
     "frames_processed": MetricSpec("Frames a recognize worker finished", ("gate",)),
     "decisions": MetricSpec("Events delivered to the gate (each decision once), by type", ("gate", "type")),
+    "door_alarms": MetricSpec("Door alarms raised (door_forced_open, door_held_open), each once", ("gate", "kind")),
 }
 HISTOGRAMS = {
     "recognition_stage_seconds": MetricSpec(

@@ -69,7 +69,11 @@
         return response.json();
       })
       .then(function (data) {
-        fill("live-gates", data.gates, [gateName, gateStatus, heartbeat], "No gates yet: add one under Gates (its camera and the token its Pi uses).");
+        fill("live-gates", data.gates, [gateName, gateStatus, heartbeat, "door", "mode"], "No gates yet: add one under Gates (its camera and the token its Pi uses).");
+        fill("live-alarms", data.alarms, ["time", "gate", "alarm", "door"], "No alarm waiting for acknowledgement.");
+        if (data.alarms.length) {
+          document.querySelectorAll("#live-alarms tr").forEach(function (tr) { tr.className = "table-danger"; });
+        }
         fill("live-events", data.events, [thumbnail, "time", "gate", "type", "person", "direction", "reason"], "No gate events yet: they appear when a camera sees someone at an active gate.");
         fill("live-passages", data.passages, [thumbnail, "time", "gate", "person", "status", "violation"], "Nobody has passed a gate yet.");
         document.getElementById("live-generated").textContent = data.generated;

@@ -1,14 +1,18 @@
-"""The gate endpoint: a gate's Raspberry Pi long-polls its events and reports that it is alive."""
+"""The gate endpoint: a gate's Raspberry Pi long-polls its events, reports that it is alive and reports its door."""
 
 from __future__ import annotations
 
+import redis
 from flask import Blueprint, current_app, request
 
 from app.accounts import gate_for_token
 from app.extensions import csrf, db
+from app.gates.doors import DoorReportError, parse_report, record_report
 from app.gates.stream import CursorError, check_cursor, read_gate_events
 from app.models import Gate
+from app.models.alarm import ALARM_KINDS
 from app.models.types import utcnow
+from app.observability.metrics import MetricsBatch
 from app.redis_client import get_redis
 from app.views.api_input import ApiError, path_id, query_number, query_text
 from app.views.token_throttle import client_address, record_token_failure, retry_after_s
@@ -70,3 +74,25 @@ def heartbeat(gate_id: int):
     gate.last_heartbeat_at = utcnow()
     db.session.commit()
     return {"gate_id": gate.id, "last_heartbeat_at": gate.last_heartbeat_at.isoformat()}
+
+
+@bp.post("/<int:gate_id>/door")
+def door(gate_id: int):
+    """The gate's door contact or exit button changed (JSON body, app/gates/doors.py): the door's state now and the
+    events this report published (alarms included)."""
+    gate = authenticated_gate(gate_id)
+    body = request.get_json(silent=True)
+    try:
+        report = parse_report(body)
+    except DoorReportError as exc:
+        raise ApiError(400, str(exc)) from None
+    try:
+        published = record_report(get_redis(current_app.config["REDIS_URL"]), gate, report, current_app.config)
+    except redis.RedisError as exc:
+        raise ApiError(503, f"event stream unavailable, report again later: {exc}") from None
+    alarms = MetricsBatch()
+    for event in published:
+        if event.type in ALARM_KINDS:
+            alarms.count("door_alarms", (gate.id, event.type))
+    alarms.write(get_redis(current_app.config["REDIS_URL"]))
+    return {"gate_id": gate.id, "door": gate.door_state, "events": [event.type for event in published]}
