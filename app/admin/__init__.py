@@ -22,7 +22,17 @@ from app.admin.security import AdminHome
 from app.admin.webhooks import WebhookAdmin, WebhookDeliveryAdmin
 from app.extensions import db
 from app.models import (
-    Alarm, ApiToken, AuditEntry, Gate, Job, Log, ModelVersion, Staff, User, Webhook, WebhookDelivery,
+    Alarm,
+    ApiToken,
+    AuditEntry,
+    Gate,
+    Job,
+    Log,
+    ModelVersion,
+    Staff,
+    User,
+    Webhook,
+    WebhookDelivery,
 )
 
 

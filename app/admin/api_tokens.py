@@ -48,7 +48,7 @@ class ApiTokenAdmin(AdminModelView):
         form.owner.choices = [(user.id, user.username) for user in admins]
         return form
 
-    def create_model(self, form):
+    def save_new(self, form):
         """Create through app.api_tokens.create_api_token; show the token once."""
         try:
             token, secret = create_api_token(db.session.get(User, form.owner.data), form.name.data, form.scope.data)

@@ -1,7 +1,7 @@
 """doors: remote commands, door state and alarms
 
 Revision ID: 2e2630c93f6d
-Revises: 3ef63ae93d17
+Revises: 4c20dbd80745
 Create Date: 2026-11-30 07:34:24.556164
 
 """
@@ -13,7 +13,7 @@ import app.models.types
 
 # revision identifiers, used by Alembic.
 revision = '2e2630c93f6d'
-down_revision = '3ef63ae93d17'
+down_revision = '4c20dbd80745'
 branch_labels = None
 depends_on = None
 
