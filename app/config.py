@@ -151,10 +151,19 @@ class Config:
         self.MODEL_DIR = Path(_env_str("FACEGATE_MODEL_DIR", str(self.INSTANCE_DIR / "models")))
         self.TIMEZONE = _env_str("FACEGATE_TIMEZONE", "UTC")
 
+        # Serving (gunicorn.conf.py reads these): where, how many processes and threads, and TLS.
+        self.WEB_BIND = _env_str("FACEGATE_BIND", "127.0.0.1:5000")
+        self.WEB_WORKERS = _env_int("FACEGATE_WEB_WORKERS", 2)
+        # Each long-polling gate holds a thread for up to EVENTS_MAX_WAIT_S: workers x threads > gates + people.
+        self.WEB_THREADS = _env_int("FACEGATE_WEB_THREADS", 128)
+        self.TLS_CERT_FILE = _env_str("FACEGATE_TLS_CERT", "")
+        self.TLS_KEY_FILE = _env_str("FACEGATE_TLS_KEY", "")
+
         # Web app.
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
-        self.SESSION_COOKIE_SECURE = _env_bool("FACEGATE_SECURE_COOKIES", False)
+        # Served over HTTPS (FACEGATE_TLS_CERT), cookies are sent over HTTPS only unless said otherwise.
+        self.SESSION_COOKIE_SECURE = _env_bool("FACEGATE_SECURE_COOKIES", bool(self.TLS_CERT_FILE))
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.MAX_CONTENT_LENGTH = _env_int("FACEGATE_MAX_UPLOAD_MB", 64) * 1024 * 1024
         self.MIN_PASSWORD_LENGTH = _env_int("FACEGATE_MIN_PASSWORD_LENGTH", 8)
@@ -275,10 +284,15 @@ class Config:
             "FACEGATE_WEBHOOK_MAX_ATTEMPTS": (self.WEBHOOK_MAX_ATTEMPTS, 1),
             "FACEGATE_WEBHOOK_RETRY_BASE_S": (self.WEBHOOK_RETRY_BASE_S, 0),
             "FACEGATE_WEBHOOK_RETRY_MAX_S": (self.WEBHOOK_RETRY_MAX_S, 0),
+            "FACEGATE_WEB_WORKERS": (self.WEB_WORKERS, 1), "FACEGATE_WEB_THREADS": (self.WEB_THREADS, 1),
         }  # fmt: skip
         for name, (value, least) in at_least.items():
             if not value >= least:  # also refuses NaN
                 raise ConfigError(f"{name} must be at least {least}, got {value}")
+        for name, path in (("FACEGATE_TLS_CERT", self.TLS_CERT_FILE), ("FACEGATE_TLS_KEY", self.TLS_KEY_FILE)):
+            if bool(self.TLS_CERT_FILE) != bool(self.TLS_KEY_FILE) or (path and not Path(path).is_file()):
+                raise ConfigError(f"{name} must name a PEM file, and FACEGATE_TLS_CERT and FACEGATE_TLS_KEY be set "
+                                  f"together; got {path!r}")  # fmt: skip
         if not 1 <= self.INGEST_JPEG_QUALITY <= 100:
             raise ConfigError(f"FACEGATE_INGEST_JPEG_QUALITY must be 1-100, got {self.INGEST_JPEG_QUALITY}")
 

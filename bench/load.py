@@ -2,7 +2,8 @@
 
 `python -m bench.load [--clients 200] [--rows 1000000] [--duration-s 30] [--json]` builds a scratch database on
 the MariaDB at --mysql-url (dropped afterwards) and uses a Redis database it may flush, fills the log with --rows
-rows, starts the web app (threaded server, as bench.e2e does; testkit.processes.web_app), and measures:
+rows, starts the web app as production serves it (gunicorn with gunicorn.conf.py: --web-workers gthread processes of
+--web-threads threads; testkit.processes.gunicorn_app), and measures:
 
 1. the admin log pages (`/admin/logs/`: the newest, half way down the log, the oldest, one person's newest and
    oldest, a gate name matching every gate, the oldest by direction) with nothing else running;
@@ -40,7 +41,7 @@ from app.admin.logs import SORT_KEYS, cursor_text
 from app.gates.stream import Event, publish_event
 from app.models import Log
 from app.redis_client import get_redis
-from testkit.processes import REPO_ROOT, web_app
+from testkit.processes import REPO_ROOT, gunicorn_app
 from testkit.scoring import percentile
 from testkit.site import drop_scratch, scratch_environment
 
@@ -219,7 +220,7 @@ def publish_events(client: redis.Redis, gates: list[tuple[int, str]], per_s: flo
 def run_load(args: argparse.Namespace, env: dict[str, str], root: Path) -> dict:
     """Fill, start the web app, measure the pages alone and under the polling load; the result."""
     gates, fill_s = fill_site(args)
-    web = web_app(env, root / "web.log")
+    web = gunicorn_app(env, root / "web.log", workers=args.web_workers, threads=args.web_threads)
     web.start(timeout=90)
     base_url = web.url
     try:
@@ -249,6 +250,8 @@ def run_load(args: argparse.Namespace, env: dict[str, str], root: Path) -> dict:
         "rows": args.rows,
         "fill_s": round(fill_s, 1),
         "clients": args.clients,
+        "web_workers": args.web_workers,
+        "web_threads": args.web_threads,
         "pages_alone": alone,
         "pages_under_load": loaded,
         "events_published": published[0],
@@ -262,7 +265,8 @@ def run_load(args: argparse.Namespace, env: dict[str, str], root: Path) -> dict:
 
 def print_table(result: dict) -> None:
     """The page timings, then the polling figures."""
-    print(f"rows={result['rows']} (filled in {result['fill_s']} s), gate clients={result['clients']}")
+    print(f"rows={result['rows']} (filled in {result['fill_s']} s), gate clients={result['clients']}, gunicorn "
+          f"{result['web_workers']} workers x {result['web_threads']} threads")  # fmt: skip
     print("log page        | phase      | p50 ms | p95 ms | max ms | errors")
     for phase in ("pages_alone", "pages_under_load"):
         for name, row in result[phase].items():
@@ -286,6 +290,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration-s", type=float, default=30.0, help="how long the gate clients poll")
     parser.add_argument("--wait-s", type=float, default=20.0, help="each long poll's wait")
     parser.add_argument("--page-requests", type=int, default=20, help="views of each admin page per phase")
+    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--web-threads", type=int, default=128, help="gunicorn threads per worker")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument(
         "--mysql-url", default=os.environ.get("FACEGATE_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306")
@@ -294,6 +300,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not (1 <= args.clients <= 1000 and 10_000 <= args.rows <= 5_000_000 and 0 < args.duration_s <= 600):
         parser.error("need 1-1000 clients, 10,000-5,000,000 rows and a duration of at most 600 s")
+    if not (1 <= args.web_workers <= 16 and 1 <= args.web_threads <= 1000):
+        parser.error("need 1-16 web workers and 1-1000 threads each")
     if args.staff < 8:
         parser.error("need at least 8 staff (the person pages filter on L0007)")
     return args

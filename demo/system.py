@@ -16,10 +16,12 @@ from testkit.site import warm_up
 
 
 def write_gate_config(path: Path, server_url: str, gate_id: int, token: str, voice: str) -> Path:
-    """A gate client's TOML settings file (mode 0600: it holds the token), as on a Pi, with mock pins."""
+    """A gate client's TOML settings file (mode 0600: it holds the token), as on a Pi, with mock pins; plain HTTP on
+    the loopback (allow_insecure), as the demo serves the web app."""
     folder = path.parent
     values = {
         "server_url": server_url,
+        "allow_insecure": True,
         "gate_id": gate_id,
         "token": token,
         "open_seconds": 3,

@@ -19,6 +19,10 @@ class GateAuthError(GateServerError):
     """The server refused the gate's token (401) or the gate (403): fix the configuration."""
 
 
+class GateTlsError(GateServerError):
+    """The server's certificate is not trusted (not signed by the CA in ca_file, or not for this host name)."""
+
+
 @dataclass(frozen=True)
 class EventBatch:
     """One answer of the events endpoint: events oldest first, and the cursor to send next."""
@@ -30,10 +34,15 @@ class EventBatch:
 class GateAPI:
     """The gate endpoint of one server, for one gate and its token; one instance per thread."""
 
-    def __init__(self, server_url: str, gate_id: int, token: str, read_margin: float = READ_MARGIN_S) -> None:
+    def __init__(
+        self, server_url: str, gate_id: int, token: str, read_margin: float = READ_MARGIN_S, ca_file: str | None = None
+    ) -> None:
         self.base_url = f"{server_url.rstrip('/')}/api/gates/{gate_id}"
         self.read_margin = read_margin
         self._session = requests.Session()
+        # The site CA when given, else the system's CAs; never unverified. Passed with every request: a session's
+        # own verify would lose to REQUESTS_CA_BUNDLE in the environment.
+        self.verify: str | bool = ca_file or True
         self._session.headers.update({"Authorization": f"Bearer {token}", "User-Agent": "facegate-gate-client"})
 
     def fetch_events(self, after: str, wait: float) -> EventBatch:
@@ -61,8 +70,11 @@ class GateAPI:
     def _request(self, method: str, url: str, read_timeout: float, **kwargs) -> requests.Response:
         try:
             response = self._session.request(
-                method, url, timeout=(CONNECT_TIMEOUT_S, read_timeout + self.read_margin), **kwargs
+                method, url, timeout=(CONNECT_TIMEOUT_S, read_timeout + self.read_margin), verify=self.verify, **kwargs
             )
+        except requests.exceptions.SSLError as exc:
+            trusted = self.verify if isinstance(self.verify, str) else "the system's CAs"
+            raise GateTlsError(f"{method} {url}: the server's certificate is not trusted by {trusted}: {exc}") from exc
         except requests.RequestException as exc:
             raise GateServerError(f"{method} {url} failed: {type(exc).__name__}: {exc}") from exc
         if response.status_code in (401, 403):

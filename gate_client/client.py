@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from gate_client.api import EventBatch, GateAPI, GateAuthError, GateServerError
+from gate_client.api import EventBatch, GateAPI, GateAuthError, GateServerError, GateTlsError
 from gate_client.backoff import Backoff
 from gate_client.config import ConfigError, GateConfig, load_config
 from gate_client.cursor import CursorState, CursorStore
@@ -105,7 +105,7 @@ class GateClient:
                 batch = self.api.fetch_events(self.state.after, self.config.poll_wait)
             except GateServerError as exc:
                 delay = self.backoff.next_delay()
-                level = logging.ERROR if isinstance(exc, GateAuthError) else logging.WARNING
+                level = logging.ERROR if isinstance(exc, GateAuthError | GateTlsError) else logging.WARNING
                 log.log(level, "server request failed (%s); retry %d in %.1f s", exc, self.backoff.failures, delay)
                 stop.wait(delay)
                 continue
@@ -135,13 +135,23 @@ class Heartbeat:
                 self.api.heartbeat()
             except GateServerError as exc:
                 if not failing:
-                    log.warning("heartbeat failed (%s); retrying every %g s", exc, self.interval)
+                    level = logging.ERROR if isinstance(exc, GateAuthError | GateTlsError) else logging.WARNING
+                    log.log(level, "heartbeat failed (%s); retrying every %g s", exc, self.interval)
                 failing = True
             else:
                 if failing:
                     log.info("heartbeat delivered again")
                 failing = False
             self.stop.wait(self.interval)
+
+
+def log_transport(config: GateConfig) -> None:
+    """Say at start how the server is reached: verified HTTPS, or plain HTTP because allow_insecure is set."""
+    if config.server_url.startswith("https://"):
+        log.info("server certificate verified against %s", config.ca_file or "the system's CAs")
+    else:
+        log.warning("allow_insecure = true: plain HTTP to %s; the gate token and its events cross the network "
+                    "unencrypted and unauthenticated", config.server_url)  # fmt: skip
 
 
 class _Terminated(BaseException):
@@ -176,10 +186,13 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_sigterm)
     stop = threading.Event()
     announcer = Announcer(config.voice, config.wav_dir, config.player)
-    api = GateAPI(config.server_url, config.gate_id, config.token)
+    ca_file = str(config.ca_file) if config.ca_file else None
+    api = GateAPI(config.server_url, config.gate_id, config.token, ca_file=ca_file)
     client = GateClient(config, api, hardware, announcer, CursorStore(config.cursor_file))
+    log_transport(config)
     log.info("gate %d polling %s from cursor %s", config.gate_id, config.server_url, client.state.after)
-    Heartbeat(GateAPI(config.server_url, config.gate_id, config.token), config.heartbeat_interval, stop).start()
+    Heartbeat(GateAPI(config.server_url, config.gate_id, config.token, ca_file=ca_file), config.heartbeat_interval,
+              stop).start()  # fmt: skip
     try:
         client.run(stop)
     except (_Terminated, KeyboardInterrupt):

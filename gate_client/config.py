@@ -26,6 +26,8 @@ class GateConfig:
     server_url: str
     gate_id: int
     token: str
+    ca_file: Path | None = None
+    allow_insecure: bool = False
     open_seconds: float = 5.0
     poll_wait: float = 25.0
     heartbeat_interval: float = 20.0
@@ -57,8 +59,8 @@ _TABLES = {
     "voice": {"mode": "voice", "wav_dir": "wav_dir", "player": "player"},
 }
 _TOP_LEVEL = (
-    "server_url", "gate_id", "token", "open_seconds", "poll_wait", "heartbeat_interval", "max_event_age",
-    "retry_max", "cursor_file", "log_level",
+    "server_url", "gate_id", "token", "ca_file", "allow_insecure", "open_seconds", "poll_wait", "heartbeat_interval",
+    "max_event_age", "retry_max", "cursor_file", "log_level",
 )  # fmt: skip
 _TYPES = {field.name: field.type for field in fields(GateConfig)}
 
@@ -121,6 +123,13 @@ def build_config(settings: dict) -> GateConfig:
     url = urlparse(config.server_url)
     if url.scheme not in ("http", "https") or not url.netloc:
         raise ConfigError(f"server_url must be an http(s) URL, got {config.server_url!r}")
+    if url.scheme == "http" and not config.allow_insecure:
+        raise ConfigError(
+            f"server_url {config.server_url!r} is plain http://: the gate's token and events would cross the network "
+            "unencrypted. Use https:// (with ca_file, the site CA), or set allow_insecure = true"
+        )
+    if config.ca_file is not None and not config.ca_file.is_file():
+        raise ConfigError(f"ca_file {str(config.ca_file)!r} is not a file")
     for name in ("open_seconds", "heartbeat_interval", "retry_max"):
         if getattr(config, name) <= 0:
             raise ConfigError(f"{name} must be more than 0, got {getattr(config, name)}")
@@ -151,6 +160,14 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("--server-url", dest="server_url", help="the facegate server, e.g. http://10.0.0.5:5000")
     parser.add_argument("--gate-id", dest="gate_id", help="this gate's id on the server")
     parser.add_argument("--token", help="this gate's API token (better kept in the config file)")
+    parser.add_argument("--ca-file", dest="ca_file", help="the site CA (PEM) the https:// server must be signed by")
+    parser.add_argument(
+        "--allow-insecure",
+        dest="allow_insecure",
+        action="store_true",
+        default=None,
+        help="allow a plain http:// server_url (the token crosses the network unencrypted)",
+    )
     parser.add_argument("--open-seconds", dest="open_seconds", help="how long the relay stays energised")
     parser.add_argument("--poll-wait", dest="poll_wait", help="long-poll wait in seconds (the server caps it)")
     parser.add_argument("--heartbeat-interval", dest="heartbeat_interval", help="seconds between heartbeats")

@@ -48,12 +48,12 @@ def wait_until(check: Callable[[], bool], timeout: float, every: float = 0.1) ->
     return None
 
 
-def http_answers(url: str) -> Callable[[], bool]:
-    """A readiness check: whether url answers HTTP at all (any status)."""
+def http_answers(url: str, verify: str | bool = True) -> Callable[[], bool]:
+    """A readiness check: whether url answers HTTP at all (any status); verify: a CA file for an https:// url."""
 
     def check() -> bool:
         try:
-            requests.get(url, timeout=2)
+            requests.get(url, timeout=2, verify=verify)
         except requests.ConnectionError:
             return False
         return True
@@ -208,6 +208,32 @@ def web_app(env: Mapping[str, str], log_path: Path, port: int | None = None, thr
         args.append("--with-threads")
     url = f"http://127.0.0.1:{port}"
     options.setdefault("ready", http_answers(f"{url}/healthz"))
+    return ManagedProcess("web", args, env, log_path, url=url, **options)
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """A server certificate, its private key and the CA file that verifies it."""
+
+    cert: Path
+    key: Path
+    ca: Path
+
+
+def gunicorn_app(
+    env: Mapping[str, str], log_path: Path, port: int | None = None, workers: int = 2, threads: int = 128,
+    tls: TlsFiles | None = None, **options,
+) -> ManagedProcess:  # fmt: skip
+    """The web app served the production way (`gunicorn -c gunicorn.conf.py wsgi:app`) on 127.0.0.1:port (a free one
+    by default), over HTTPS with tls; ready once /healthz answers."""
+    port = port or free_port()
+    env = {**env, "FACEGATE_BIND": f"127.0.0.1:{port}", "FACEGATE_WEB_WORKERS": str(workers),
+           "FACEGATE_WEB_THREADS": str(threads)}  # fmt: skip
+    if tls is not None:
+        env.update(FACEGATE_TLS_CERT=str(tls.cert), FACEGATE_TLS_KEY=str(tls.key))
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+    args = python_module("gunicorn", "-c", str(REPO_ROOT / "gunicorn.conf.py"), "wsgi:app")
+    options.setdefault("ready", http_answers(f"{url}/healthz", verify=str(tls.ca) if tls else True))
     return ManagedProcess("web", args, env, log_path, url=url, **options)
 
 

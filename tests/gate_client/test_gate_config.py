@@ -10,6 +10,7 @@ from gate_client.config import ConfigError, load_config
 
 TOML = """
 server_url = "http://10.0.0.5:5000"
+allow_insecure = true
 gate_id = 3
 token = "secret"
 open_seconds = 4.5
@@ -34,9 +35,12 @@ def test_file_settings_with_command_line_overrides(tmp_path) -> None:
     assert isinstance(config.cursor_file, Path) and not options.release
 
 
-def test_the_example_config_in_deploy_is_valid(repo_root) -> None:
-    config, _ = load_config(["--config", str(repo_root / "deploy" / "gate.toml")])
+def test_the_example_config_in_deploy_is_valid(repo_root, tmp_path) -> None:
+    ca_file = tmp_path / "ca.crt"
+    ca_file.write_text("a site CA")  # the example names /etc/facegate/ca.crt, which this machine lacks
+    config, _ = load_config(["--config", str(repo_root / "deploy" / "gate.toml"), "--ca-file", str(ca_file)])
     assert config.pins == "rpigpio" and config.relay_active_low
+    assert config.server_url.startswith("https://") and not config.allow_insecure
 
 
 @pytest.mark.parametrize(
@@ -50,6 +54,9 @@ def test_the_example_config_in_deploy_is_valid(repo_root) -> None:
         (TOML, ["--open-seconds", "soon"], "open_seconds must be float"),
         (TOML, ["--open-seconds", "0"], "open_seconds must be more than 0"),
         (TOML, ["--server-url", "10.0.0.5"], "server_url must be an http(s) URL"),
+        (TOML.replace("allow_insecure = true", ""), [], "is plain http://: the gate's token and events would cross"),
+        (TOML, ["--server-url", "https://gate.example", "--ca-file", "/nonexistent/ca.crt"], "is not a file"),
+        (TOML.replace("allow_insecure = true", 'allow_insecure = "yes"'), [], "allow_insecure must be bool"),
         (TOML, ["--green-pin", "23"], "three different BCM numbers"),
         (TOML.replace('mode = "off"', 'mode = "loud"'), [], "voice must be one of speaker, wav, off"),
         ("gate_id = [", [], "is not valid TOML"),

@@ -11,7 +11,6 @@ import os
 import time
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -20,7 +19,8 @@ from app.gates.stream import Event, publish_event
 from app.models import Gate
 from app.redis_client import get_redis
 from gate_client.voice import wav_duration
-from testkit.processes import ManagedProcess, free_port, port_open, python_module, web_app
+from testkit.gate_process import GateProcess
+from testkit.processes import free_port, port_open, web_app
 
 pytestmark = pytest.mark.slow
 
@@ -29,54 +29,6 @@ MAXLEN = 1000
 # Below redis-py's default 5 s socket timeout, which the server's XREAD BLOCK currently runs into (see
 # test_an_idle_long_poll_longer_than_5_s_is_not_a_server_error).
 POLL_WAIT_S = 4
-
-
-class GateProcess:
-    """`python -m gate_client` with a config file, mock pins logging to a file and speech rendered to WAV files."""
-
-    def __init__(
-        self, folder: Path, server_url: str, gate_id: int, token: str, open_seconds: float, poll_wait: float
-    ) -> None:
-        self.folder = folder
-        self.pin_log = folder / "pins.jsonl"
-        self.wav_dir = folder / "speech"
-        self.config = folder / "gate.toml"
-        self.config.write_text(
-            f'server_url = "{server_url}"\ngate_id = {gate_id}\ntoken = "{token}"\nopen_seconds = {open_seconds}\n'
-            f'poll_wait = {poll_wait}\nheartbeat_interval = 1\nretry_max = 1\n'
-            f'cursor_file = "{folder / "cursor.json"}"\n'
-            f'[pins]\nfactory = "mock"\nchange_log = "{self.pin_log}"\n'
-            f'[voice]\nmode = "wav"\nwav_dir = "{self.wav_dir}"\n'
-        )
-        args = python_module("gate_client", "--config", str(self.config))
-        self.process = ManagedProcess("gate_client", args, dict(os.environ), folder / "client.log")
-
-    def start(self) -> None:
-        """Start the client (again)."""
-        self.process.start()
-
-    def stop(self) -> int:
-        """SIGTERM the client and return its exit status."""
-        return self.process.stop(timeout=15)
-
-    def log(self, run: int | None = None) -> str:
-        """What the run-th run of the client logged (1: the first; None: the latest)."""
-        return (self.process.current_log if run is None else self.process.log_of(run - 1)).read_text()
-
-    def handled(self, event_id: str, run: int | None = None) -> int:
-        """How many times this run of the client acted on the event."""
-        return self.log(run).count(f"handled event {event_id} ")
-
-    def pin_changes(self, pin: int) -> list[tuple[float, int]]:
-        """(time, level) of every change of the BCM pin, oldest first."""
-        if not self.pin_log.exists():
-            return []
-        rows = [json.loads(line) for line in self.pin_log.read_text().splitlines()]
-        return [(row["time"], row["state"]) for row in rows if row["pin"] == f"GPIO{pin}"]
-
-    def kill(self) -> None:
-        """SIGKILL the client if it still runs."""
-        self.process.kill()
 
 
 def make_event(gate_id: int, kind: str, direction: str | None = None) -> Event:
@@ -118,7 +70,7 @@ def gate_process(tmp_path, web, gates):
 
     def start(open_seconds: float = 0.5, poll_wait: float = POLL_WAIT_S) -> GateProcess:
         (gate_id, token), _other = gates
-        process = GateProcess(tmp_path, web.url, gate_id, token, open_seconds, poll_wait)
+        process = GateProcess(tmp_path, web.url, gate_id, token, open_seconds, poll_wait, allow_insecure=True)
         process.start()
         started.append(process)
         return process

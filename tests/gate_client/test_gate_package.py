@@ -26,7 +26,7 @@ def test_release_only_mode_drives_the_relay_released_and_exits(tmp_path) -> None
     )  # fmt: skip
     assert result.returncode == 2 and "cannot read" in result.stderr
     config = tmp_path / "gate.toml"
-    config.write_text('server_url = "http://127.0.0.1:9"\ngate_id = 1\ntoken = "t"\n')
+    config.write_text('server_url = "http://127.0.0.1:9"\nallow_insecure = true\ngate_id = 1\ntoken = "t"\n')
     command = [sys.executable, "-m", "gate_client", "--config", str(config), "--release", "--relay-active-low",
                "--pins", "mock", "--pin-log", str(pin_log)]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, timeout=60)
@@ -38,7 +38,7 @@ def test_release_only_mode_drives_the_relay_released_and_exits(tmp_path) -> None
 
 def test_the_default_pins_off_a_pi_are_a_clear_error(tmp_path) -> None:
     config = tmp_path / "gate.toml"
-    config.write_text('server_url = "http://127.0.0.1:9"\ngate_id = 1\ntoken = "t"\n')
+    config.write_text('server_url = "http://127.0.0.1:9"\nallow_insecure = true\ngate_id = 1\ntoken = "t"\n')
     result = subprocess.run(
         [sys.executable, "-m", "gate_client", "--config", str(config)], capture_output=True, text=True, timeout=60
     )

@@ -91,7 +91,8 @@ def test_client_survives_a_misbehaving_server_and_handles_the_event_once(
     caplog.set_level("INFO")
     port = free_port()
     config = build_config({
-        "server_url": f"http://127.0.0.1:{port}", "gate_id": 1, "token": "tok", "open_seconds": 0.3,
+        "server_url": f"http://127.0.0.1:{port}", "allow_insecure": True, "gate_id": 1, "token": "tok",
+        "open_seconds": 0.3,
         "retry_max": 0.4, "poll_wait": 0.5, "cursor_file": str(tmp_path / "cursor.json"),
     })  # fmt: skip
     event = granted()
@@ -153,7 +154,8 @@ def test_cursor_file_round_trip_and_unreadable_files(tmp_path, caplog) -> None:
 def test_stale_undated_and_unknown_events_never_open_the_door(tmp_path, pins, hardware, caplog) -> None:
     def client_with(max_event_age: float) -> GateClient:
         config = build_config({
-            "server_url": "http://127.0.0.1:9", "gate_id": 1, "token": "t", "max_event_age": max_event_age,
+            "server_url": "http://127.0.0.1:9", "allow_insecure": True, "gate_id": 1, "token": "t",
+            "max_event_age": max_event_age,
             "cursor_file": str(tmp_path / "cursor.json"),
         })  # fmt: skip
         api = GateAPI(config.server_url, 1, "t")

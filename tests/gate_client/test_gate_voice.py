@@ -117,7 +117,8 @@ def failing_engine():
 
 def make_client(hardware, announcer, tmp_path) -> GateClient:
     config = build_config(
-        {"server_url": "http://127.0.0.1:9", "gate_id": 1, "token": "t", "open_seconds": 0.4, "cursor_file": "x"}
+        {"server_url": "http://127.0.0.1:9", "allow_insecure": True, "gate_id": 1, "token": "t", "open_seconds": 0.4,
+         "cursor_file": "x"}
     )
     return GateClient(config, GateAPI(config.server_url, 1, "t"), hardware, announcer, CursorStore(tmp_path / "c"))
 
