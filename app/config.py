@@ -207,6 +207,11 @@ class Config:
         self.COOLDOWN_S = _env_float("FACEGATE_COOLDOWN_S", 30.0)
         self.TRACK_GAP_S = _env_float("FACEGATE_TRACK_GAP_S", 2.0)
         self.POOL_EMBEDDINGS = _env_bool("FACEGATE_POOL_EMBEDDINGS", True)
+        # Liveness (docs/liveness.md): a track is live when the mean live probability of its last LIVENESS_FRAMES
+        # scored faces reaches LIVENESS_THRESHOLD (chosen on live frames only, `flask faces liveness-eval`); what a
+        # gate does with a track that is not is its own setting (off, warn, enforce).
+        self.LIVENESS_THRESHOLD = _env_float("FACEGATE_LIVENESS_THRESHOLD", 0.1)
+        self.LIVENESS_FRAMES = _env_int("FACEGATE_LIVENESS_FRAMES", 5)
         self.EVENT_STREAM_MAXLEN = _env_int("FACEGATE_EVENT_STREAM_MAXLEN", 1000)
         self.EVENTS_MAX_WAIT_S = _env_float("FACEGATE_EVENTS_MAX_WAIT_S", 30.0)
         self.EVENT_FILE_MAX_BYTES = _env_int("FACEGATE_EVENT_FILE_MAX_MB", 10) * 1024 * 1024
@@ -295,6 +300,11 @@ class Config:
                                   f"together; got {path!r}")  # fmt: skip
         if not 1 <= self.INGEST_JPEG_QUALITY <= 100:
             raise ConfigError(f"FACEGATE_INGEST_JPEG_QUALITY must be 1-100, got {self.INGEST_JPEG_QUALITY}")
+        if not 0.0 <= self.LIVENESS_THRESHOLD <= 1.0:  # also refuses NaN
+            raise ConfigError(f"FACEGATE_LIVENESS_THRESHOLD must be 0-1, got {self.LIVENESS_THRESHOLD}")
+        if not 1 <= self.LIVENESS_FRAMES <= self.STRANGER_VOTES:
+            raise ConfigError("need 1 <= FACEGATE_LIVENESS_FRAMES <= FACEGATE_STRANGER_VOTES, "
+                              f"got {self.LIVENESS_FRAMES} and {self.STRANGER_VOTES}")  # fmt: skip
 
     @classmethod
     def at_start(cls) -> Config:

@@ -70,6 +70,9 @@ def test_every_process_stops_at_start_without_a_database_url(repo_root, tmp_path
         ("FACEGATE_INGEST_FPS", "nan", "FACEGATE_INGEST_FPS must be at least"),
         ("FACEGATE_LOG_RETENTION_DAYS", "-1", "FACEGATE_LOG_RETENTION_DAYS must be at least 0"),
         ("FACEGATE_DEMO", "maybe", "FACEGATE_DEMO must be true or false"),
+        ("FACEGATE_LIVENESS_THRESHOLD", "1.5", "FACEGATE_LIVENESS_THRESHOLD must be 0-1"),
+        ("FACEGATE_LIVENESS_THRESHOLD", "nan", "FACEGATE_LIVENESS_THRESHOLD must be 0-1"),
+        ("FACEGATE_LIVENESS_FRAMES", "0", "1 <= FACEGATE_LIVENESS_FRAMES <= FACEGATE_STRANGER_VOTES"),
     ],
 )
 def test_bad_settings_are_clear_errors_at_start(site_env, name, value, message) -> None:

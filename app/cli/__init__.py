@@ -6,6 +6,7 @@ from flask import Flask
 from app.cli import (
     door_commands,  # noqa: F401  (adds unlock/hold-open/lockdown to `flask gates`)
     enrolment_commands,  # noqa: F401  (adds import/capture/preprocess/train to `flask faces`)
+    liveness_commands,  # noqa: F401  (adds liveness-eval to `flask faces`)
 )
 from app.cli.access import access_cli, visitors_cli
 from app.cli.accounts import gates_cli, staff_cli, users_cli
