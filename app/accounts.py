@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Gate, Staff, User
-from app.models.gate import hash_token
+from app.models.gate import LIVENESS_MODES, hash_token
 
 
 class AccountError(ValueError):
@@ -117,14 +117,21 @@ def create_staff(
     return staff, password
 
 
-def create_gate(name: str, camera_source: str, ip_address: str | None = None, voice: bool = True) -> tuple[Gate, str]:
-    """Create a gate (committed); return it and its API token, which is shown only this once."""
+def create_gate(
+    name: str, camera_source: str, ip_address: str | None = None, voice: bool = True, liveness: str = "enforce"
+) -> tuple[Gate, str]:
+    """Create a gate (committed) with its liveness mode (off, warn, enforce); return it and its API token, which is
+    shown only this once."""
     name = name.strip()
     if not name:
         raise AccountError("The gate name must not be empty.")
     if db.session.scalar(select(Gate).where(Gate.name == name)):
         raise AccountError(f"A gate named {name!r} already exists.")
-    gate = Gate(name=name, camera_source=camera_source.strip(), ip_address=ip_address, voice_enabled=voice)
+    if liveness not in LIVENESS_MODES:
+        raise AccountError(f"The liveness mode must be one of {', '.join(LIVENESS_MODES)}, not {liveness!r}.")
+    gate = Gate(
+        name=name, camera_source=camera_source.strip(), ip_address=ip_address, voice_enabled=voice, liveness=liveness
+    )
     token = gate.rotate_token()
     db.session.add(gate)
     db.session.commit()

@@ -51,14 +51,16 @@ def ensure_admin(username: str) -> str:
 
 
 def ensure_gates(videos: dict[str, Path]) -> list[GateAccess]:
-    """Create each gate (active, voice on) or point the existing one at its video; each with a new token."""
+    """Create each gate (active, voice on, liveness warn) or point the existing one at its video; each with a new
+    token. The demo's cameras show photos composited on a background, in effect photo attacks: warn lets the doors
+    work as they would for live people and marks each such decision "not live" (docs/liveness.md)."""
     access = []
     for name, video in videos.items():
         gate = db.session.scalar(select(Gate).where(Gate.name == name))
         if gate is None:
-            gate, token = create_gate(name, str(video))
+            gate, token = create_gate(name, str(video), liveness="warn")
         else:
-            gate.camera_source, gate.active, gate.voice_enabled = str(video), True, True
+            gate.camera_source, gate.active, gate.voice_enabled, gate.liveness = str(video), True, True, "warn"
             token = gate.rotate_token()
             db.session.commit()
         access.append(GateAccess(gate.id, gate.name, token))

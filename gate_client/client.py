@@ -50,7 +50,7 @@ class GateClient:
         self._clock = clock
 
     def handle_event(self, event: Mapping) -> None:
-        """Act on one event: open the door (granted) or blink red (denied, stranger), then queue the voice."""
+        """Act on one event: open the door (granted) or blink red (denied, stranger, spoof), then queue the voice."""
         kind, event_id = event.get("type"), event.get("id")
         if kind in ("gate_online", "gate_offline"):
             log.debug("event %s (%s) is for the server's integrations: nothing to do at the door", event_id, kind)
@@ -64,7 +64,7 @@ class GateClient:
             self.hardware.open_door(self.config.open_seconds)
             seconds = self.config.open_seconds
             log.info("handled event %s (granted, %s): door open for %g s", event_id, event.get("direction"), seconds)
-        elif kind in ("denied", "stranger"):
+        elif kind in ("denied", "stranger", "spoof"):
             self.hardware.refuse()
             log.info("handled event %s (%s): refused", event_id, kind)
         else:

@@ -36,6 +36,7 @@ WARNINGS = {
     "door_forced_open": "Warning. This door was forced open. Security has been alerted.",
     "door_held_open": "Please close the door.",
 }
+SPOOF_REFUSED = "Photos and screens are not accepted. Please look at the camera yourself."
 # pyttsx3's espeak driver finishes asynchronously and now and then drops an utterance: wait, check, retry.
 RENDER_TIMEOUT_S = 15.0
 RENDER_ATTEMPTS = 3
@@ -62,6 +63,9 @@ def phrase_for(event: Mapping) -> str | None:
         return f"{hello} {refusal_for(str(event.get('reason') or ''))}"
     if kind == "stranger":
         return f"Hello. {NOT_ALLOWED}"
+    if kind == "spoof":
+        # A photo of someone held to the camera: say nothing of whom it resembled.
+        return SPOOF_REFUSED
     return WARNINGS.get(str(kind))
 
 

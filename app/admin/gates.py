@@ -16,25 +16,28 @@ from app.models import Gate, Log
 
 
 class GateAdmin(AdminModelView):
-    column_list = ["name", "status", "last_heartbeat_at", "ip_address", "camera_source", "voice_enabled", "active"]
+    column_list = ["name", "status", "last_heartbeat_at", "ip_address", "camera_source", "voice_enabled", "liveness",
+                   "active"]  # fmt: skip
     column_labels = {"status": "Status", "last_heartbeat_at": "Last heartbeat", "ip_address": "IP address",
-                     "voice_enabled": "Voice"}
+                     "voice_enabled": "Voice", "liveness": "Liveness"}
     column_searchable_list = ["name", "ip_address"]
-    column_filters = ["active", "voice_enabled"]
+    column_filters = ["active", "voice_enabled", "liveness"]
     column_formatters = {"status": online_badge, "last_heartbeat_at": local_time("last_heartbeat_at")}
-    form_columns = ["name", "ip_address", "camera_source", "voice_enabled", "active", "held_open_limit_s"]
+    form_columns = ["name", "ip_address", "camera_source", "voice_enabled", "liveness", "active", "held_open_limit_s"]
     form_args = {
         "camera_source": {"description": "A device index (0), an RTSP/HTTP URL or a video file path."},
         "held_open_limit_s": {"label": "Held-open limit (s)", "validators": [NumberRange(5, 3600)],
                               "description": "A door open longer than this raises a door-held-open alarm (5-3600)."},
-    }
+        "liveness": {"description": "A face that is not live (a printed photo): enforce refuses it (a spoof event), "
+                     "warn lets the decision stand and logs it (for a site's first week), off ignores it."},
+    }  # fmt: skip
 
     def save_new(self, form):
         """Create through app.accounts.create_gate, the same code as `flask gates add`; show the token once."""
         try:
             gate, token = create_gate(
                 form.name.data or "", form.camera_source.data or "", form.ip_address.data or None,
-                bool(form.voice_enabled.data),
+                bool(form.voice_enabled.data), form.liveness.data or "enforce",
             )
         except AccountError as exc:
             db.session.rollback()

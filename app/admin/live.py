@@ -62,7 +62,9 @@ def live_snapshot() -> dict:
                 "id": str(event.get("id", "")),
                 "time": _event_time(event.get("timestamp", "")),
                 "gate": gate_names.get(event.get("gate_id"), f"gate {event.get('gate_id')}"),
-                "type": event.get("type", ""),
+                "type": event.get("type", "") + (" (not live)" if event.get("liveness") and
+                                                  event.get("type") != "spoof" else ""),  # fmt: skip
+                "kind": event.get("type", ""),
                 "person": event.get("name") or event.get("by") or "",
                 "direction": event.get("direction") or "",
                 "reason": event.get("reason") or "",

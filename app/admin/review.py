@@ -22,7 +22,7 @@ from app.models.types import utcnow
 from app.sitetime import format_local
 
 PAGE_SIZE = 60
-KINDS = ("stranger", "granted", "denied")
+KINDS = ("stranger", "granted", "denied", "spoof")
 REVIEW_LABELS = {
     "not_staff": "not staff",
     "was_staff": "was a member of staff",
@@ -36,7 +36,7 @@ class ReviewView(AdminOnly, BaseView):
 
     @expose("/")
     def index(self):
-        """The list: ?kind=stranger|granted|denied (default stranger), ?pending=1 for unreviewed only."""
+        """The list: ?kind=stranger|granted|denied|spoof (default stranger), ?pending=1 for unreviewed only."""
         kind = request.args.get("kind", "stranger")
         if kind not in KINDS:
             abort(400)

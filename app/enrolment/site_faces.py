@@ -99,6 +99,8 @@ def hard_negatives(embedder: str) -> Mapping[str, np.ndarray]:
 
 def review_face(face: DecisionFace, review: str, user_id: int | None) -> None:
     """Record an admin's review of a decision's face (its snapshot stays for SNAPSHOT_DAYS); committed."""
+    if face.kind == "spoof":
+        raise ValueError("a spoof decision (a face that was not live) is evidence only; it is not reviewed")
     allowed = ("not_staff", "was_staff") if face.kind == "stranger" else ("correct", "wrong_person")
     if review not in allowed:
         raise ValueError(f"a {face.kind} decision can be reviewed as {' or '.join(allowed)}, not {review!r}")

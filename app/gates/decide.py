@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import redis
 
+from app.gates.liveness import LIVE, LivenessRules, pooled_score, record_score, track_liveness
+
 # A face belongs to an existing track when its box overlaps the track's last box at least this much.
 MIN_TRACK_IOU = 0.2
 # The window state of a gate nobody passed for a day is dropped.
@@ -33,12 +35,13 @@ PooledClassifier = Callable[[np.ndarray, np.ndarray | None], str | None]
 @dataclass(frozen=True)
 class FaceVote:
     """One face's vote in a frame: its box (x, y, w, h), the identity given (None: stranger), its embeddings
-    (FaceNet; the second embedder's when it was consulted)."""
+    (FaceNet; the second embedder's when it was consulted) and its liveness score (None: not scored)."""
 
     box: tuple[float, float, float, float]
     identity: str | None
     embedding: np.ndarray | None = None
     second: np.ndarray | None = None
+    liveness: float | None = None
 
 
 @dataclass(frozen=True)
@@ -54,13 +57,14 @@ class FrameResult:
 @dataclass(frozen=True)
 class DecisionRules:
     """The decision settings: window length, votes needed for a person and for a stranger, debounce per person,
-    the gap that ends a track."""
+    the gap that ends a track, and the pooled liveness rule (None: a person is decided without it)."""
 
     window_frames: int = 50
     min_votes: int = 5
     stranger_votes: int = 10
     cooldown_s: float = 30.0
     track_gap_s: float = 2.0
+    liveness: LivenessRules | None = None
 
     def __post_init__(self) -> None:
         if self.window_frames < 1 or not 1 <= self.min_votes <= self.window_frames:
@@ -73,13 +77,14 @@ class DecisionRules:
         """The rules from the app's configuration (WINDOW_FRAMES, MIN_VOTES, STRANGER_VOTES, COOLDOWN_S, ...)."""
         return cls(
             config["WINDOW_FRAMES"], config["MIN_VOTES"], config["STRANGER_VOTES"], config["COOLDOWN_S"],
-            config["TRACK_GAP_S"],
+            config["TRACK_GAP_S"], LivenessRules.from_config(config),
         )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class GateDecision:
-    """One decision at a gate: a person (identity) or a stranger (identity None), and the frame that decided it."""
+    """One decision at a gate: a person (identity) or a stranger (identity None), and the frame that decided it;
+    for a person, whether the track was live ("live", "spoof"; None: not checked) and its pooled score."""
 
     id: str
     gate_id: int
@@ -89,6 +94,8 @@ class GateDecision:
     # The deciding face's box in frame seq, and the track's mean embedding (enrolment layout, base64 float32).
     box: tuple[float, float, float, float] | None = None
     embedding: str | None = None
+    liveness: str | None = None
+    liveness_score: float | None = None
 
     def pooled_vector(self) -> np.ndarray | None:
         """The track's mean embedding (FaceNet, then the second embedder's when the track had any), or None."""
@@ -218,8 +225,8 @@ def _accumulate(track: dict, prefix: str, vector: np.ndarray | None) -> None:
     track[f"{prefix}_sum"], track[f"{prefix}_n"] = _encode_vector(total), track.get(f"{prefix}_n", 0) + 1
 
 
-def _add_vote(track: dict, face: FaceVote, frame: FrameResult, window_start: int) -> None:
-    """Record face's vote (and embeddings) on track; drop votes that left the window."""
+def _add_vote(track: dict, face: FaceVote, frame: FrameResult, window_start: int, rules: DecisionRules) -> None:
+    """Record face's vote (embeddings, liveness) on track; drop votes that left the window."""
     if frame.captured_at >= track["last_t"]:
         track["box"], track["last_t"] = list(face.box), frame.captured_at
     track["last_seq"] = max(track["last_seq"], frame.seq)
@@ -227,6 +234,8 @@ def _add_vote(track: dict, face: FaceVote, frame: FrameResult, window_start: int
     track["votes"] = sorted(kept + [[frame.seq, face.identity]], key=lambda vote: vote[0])
     _accumulate(track, "emb", face.embedding)
     _accumulate(track, "sec", face.second)
+    if rules.liveness is not None:
+        record_score(track, face.liveness, rules.liveness)
 
 
 def _pooled_vector(track: dict) -> np.ndarray | None:
@@ -303,11 +312,13 @@ def apply_frame(
     matches = _match_tracks(state["tracks"], faces, frame.captured_at, rules.track_gap_s)
     for face, match in zip(faces, matches, strict=True):
         track = match or _new_track(state, face, frame)
-        _add_vote(track, face, frame, window_start)
+        _add_vote(track, face, frame, window_start, rules)
         if track["decided"]:
             continue
         decided, identity = _track_verdict(track, window_start, rules, pooled)
-        if not decided:
+        checked = identity is not None and rules.liveness is not None
+        settled, live = track_liveness(track, rules.liveness) if checked else (True, None)
+        if not decided or not settled:
             continue
         track["decided"] = True
         box = tuple(face.box)
@@ -316,15 +327,17 @@ def apply_frame(
                                           rules.cooldown_s)  # fmt: skip
             decisions += [stranger] if stranger else []
             continue
-        last = state["cooldown"].get(identity)
+        # A spoof has its own cooldown: a photo of someone shown at the door does not hold back their real grant.
+        debounce = identity if live in (None, LIVE) else f"spoof:{identity}"
+        last = state["cooldown"].get(debounce)
         if last is not None and frame.captured_at - last < rules.cooldown_s:
             continue
-        state["cooldown"][identity] = frame.captured_at
+        state["cooldown"][debounce] = frame.captured_at
         vector = _pooled_vector(track)
         decisions.append(
             GateDecision(
                 uuid.uuid4().hex, frame.gate_id, identity, frame.seq, frame.captured_at, box,
-                None if vector is None else _encode_vector(vector),
+                None if vector is None else _encode_vector(vector), live, pooled_score(track),
             )
         )  # fmt: skip
     horizon = state["latest_t"] - rules.cooldown_s

@@ -14,6 +14,7 @@ from app.access.policy import current_policy
 from app.access.rules import PersonPass, check_access
 from app.extensions import db
 from app.gates.decide import GateDecision
+from app.gates.liveness import SPOOF, refuses, warns
 from app.gates.stream import Event
 from app.models import Gate, Log, Staff
 
@@ -64,7 +65,7 @@ def write_log_once(decision: GateDecision, staff: Staff, gate: Gate) -> Log | No
 
 def _event(
     decision: GateDecision, kind: str, gate: Gate, staff: Staff | None, direction: str | None = None,
-    timestamp: str | None = None, reason: str | None = None,
+    timestamp: str | None = None, reason: str | None = None, liveness: str | None = None,
 ) -> Event:
     return Event(
         id=decision.id,
@@ -77,11 +78,16 @@ def _event(
         timestamp=timestamp or datetime.fromtimestamp(decision.captured_at, UTC).isoformat(),
         voice=gate.voice_enabled,
         reason=reason,
+        liveness=liveness,
     )
 
 
 def record_decision(decision: GateDecision) -> Event | None:
-    """The event for decision, writing its Log row first when the person is granted; None if the gate is gone."""
+    """The event for decision, writing its Log row first when the person is granted; None if the gate is gone.
+
+    A person whose track was not live is a spoof at a gate enforcing liveness (no Log row; the event names the
+    person the face resembled); at a gate in warn mode the decision stands and its event says it was not live.
+    """
     gate = db.session.get(Gate, decision.gate_id)
     if gate is None:
         return None
@@ -95,17 +101,22 @@ def record_decision(decision: GateDecision) -> Event | None:
         # No face opens a locked-down door (app/gates/commands.py); its exit button still does, at the door.
         logger.info("gate %s denied %s: %s", gate.name, staff.staff_id, LOCKED_DOWN)
         return _event(decision, "denied", gate, staff, reason=LOCKED_DOWN)
+    if refuses(gate.liveness, decision.liveness):
+        logger.info("gate %s refused a face resembling %s: not live (%s)", gate.name, staff.staff_id,
+                    decision.liveness_score)  # fmt: skip
+        return _event(decision, SPOOF, gate, staff, liveness=SPOOF)
+    warned = SPOOF if warns(gate.liveness, decision.liveness) else None
     when = datetime.fromtimestamp(decision.captured_at, UTC)
     person = PersonPass(staff.id, staff.valid_from, staff.valid_until)
     verdict = check_access(current_policy(current_app.config["TIMEZONE"]), person, gate.id, when)
     if not verdict.allowed:
         logger.info("gate %s denied %s: %s", gate.name, staff.staff_id, verdict.reason)
-        return _event(decision, "denied", gate, staff, reason=verdict.reason)
+        return _event(decision, "denied", gate, staff, reason=verdict.reason, liveness=warned)
     row = write_log_once(decision, staff, gate)
     if row is None:
         logger.info("gate %s denied %s: %s", gate.name, staff.staff_id, ANTI_PASSBACK)
-        return _event(decision, "denied", gate, staff, reason=ANTI_PASSBACK)
+        return _event(decision, "denied", gate, staff, reason=ANTI_PASSBACK, liveness=warned)
     if row.violation:
         logger.warning("gate %s granted %s despite %s (soft mode)", gate.name, staff.staff_id, row.violation)
     return _event(decision, "granted", gate, staff, direction=row.status, timestamp=row.timestamp.isoformat(),
-                  reason=row.violation)  # fmt: skip
+                  reason=row.violation, liveness=warned)  # fmt: skip

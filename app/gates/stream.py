@@ -12,7 +12,7 @@ import redis
 COMMAND_TYPES = ("remote_unlock", "hold_open", "hold_open_ended", "lockdown", "lockdown_released")
 DOOR_TYPES = ("door_forced_open", "door_held_open", "alarm_acknowledged", "door_opened", "door_closed", "exit_pressed")
 # Decisions about a face, a gate going online or offline (app/gates/presence.py), commands and door events.
-EVENT_TYPES = ("granted", "denied", "stranger", "gate_online", "gate_offline", *COMMAND_TYPES, *DOOR_TYPES)
+EVENT_TYPES = ("granted", "denied", "stranger", "spoof", "gate_online", "gate_offline", *COMMAND_TYPES, *DOOR_TYPES)
 # Every event is also added here, so the admin live page reads one stream instead of one per gate.
 ALL_EVENTS_KEY = "facegate:events"
 # How long a published event's id is remembered, so a retried decision never publishes twice.
@@ -51,6 +51,8 @@ class Event:
     # A remote command's sender (an admin's username or cli:<user>) and, for hold_open, when the hold ends (ISO).
     by: str | None = None
     until: str | None = None
+    # "spoof" when the face was not live: a spoof event, or a decision a gate in liveness warn mode let stand.
+    liveness: str | None = None
 
     def to_dict(self) -> dict:
         """The event as the JSON object the endpoint returns."""

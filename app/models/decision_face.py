@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from app.models.gate import Gate
     from app.models.staff import Staff
 
-DECISION_KINDS = ("granted", "denied", "stranger")
+# spoof: a track that looked like a member of staff (staff_id) but was not live, at a gate enforcing liveness.
+DECISION_KINDS = ("granted", "denied", "stranger", "spoof")
 # not_staff: a stranger indeed (stays in the site cohort); was_staff: a member of staff decided as a stranger (left
 # out of the cohort); correct: the person named was right; wrong_person: "this was not X" (a hard negative for X).
 REVIEWS = ("not_staff", "was_staff", "correct", "wrong_person")

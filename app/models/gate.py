@@ -17,6 +17,8 @@ from app.models.types import UTCDateTime, utcnow
 if TYPE_CHECKING:
     from app.models.area import Area
 
+LIVENESS_MODES = ("off", "warn", "enforce")
+
 
 DOOR_STATES = ("open", "closed")
 DEFAULT_HELD_OPEN_LIMIT_S = 30
@@ -39,6 +41,11 @@ class Gate(db.Model):
     # Unique and indexed: the gate endpoint finds a gate by its token's hash on every request.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # What a face that is not live (a photo) does here: "enforce" refuses it, "warn" logs it, "off" ignores it
+    # (app/gates/liveness.py, docs/liveness.md).
+    liveness: Mapped[str] = mapped_column(
+        Enum(*LIVENESS_MODES, name="liveness_mode"), default="enforce", server_default="enforce"
+    )
     last_heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The anti-passback area this gate leads into (side "in") or out of (side "out"), if any.

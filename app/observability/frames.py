@@ -36,6 +36,8 @@ def record_processed_frame(
     batch.observe("frame_age_seconds", (gate_id,), max(0.0, now - captured_at))
     for event in events:
         batch.count("decisions", (gate_id, event.type))
+        if event.liveness and event.type != "spoof":
+            batch.count("liveness_warnings", (gate_id, event.type))
     batch.stamp(LAST_FRAME_KEY, str(gate_id), f"{captured_at:.3f}")
     report_worker(batch, model_version, now)
     batch.write(client)
@@ -61,5 +63,6 @@ def record_processed_frame(
                 type=event.type,
                 staff=event.staff_id,
                 direction=event.direction,
+                liveness=event.liveness,
             )
         )

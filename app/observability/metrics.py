@@ -44,6 +44,9 @@ COUNTERS = {
     "frames_processed": MetricSpec("Frames a recognize worker finished", ("gate",)),
     "decisions": MetricSpec("Events delivered to the gate (each decision once), by type", ("gate", "type")),
     "door_alarms": MetricSpec("Door alarms raised (door_forced_open, door_held_open), each once", ("gate", "kind")),
+    "liveness_warnings": MetricSpec(
+        "Decisions a gate in liveness warn mode let stand although the face was not live, by type", ("gate", "type")
+    ),
 }
 HISTOGRAMS = {
     "recognition_stage_seconds": MetricSpec(

@@ -74,7 +74,8 @@
         if (data.alarms.length) {
           document.querySelectorAll("#live-alarms tr").forEach(function (tr) { tr.className = "table-danger"; });
         }
-        fill("live-events", data.events, [thumbnail, "time", "gate", "type", "person", "direction", "reason"], "No gate events yet: they appear when a camera sees someone at an active gate.");
+        lastEvents = data.events;
+        showEvents();
         fill("live-passages", data.passages, [thumbnail, "time", "gate", "person", "status", "violation"], "Nobody has passed a gate yet.");
         document.getElementById("live-generated").textContent = data.generated;
         document.getElementById("live-error").textContent = "";
@@ -84,6 +85,25 @@
       })
       .finally(function () { window.setTimeout(refresh, PERIOD_MS); });
   }
+
+  // The event kind chosen in the select (granted, denied, stranger, spoof; empty: all) filters the events table.
+  var kindSelect = document.getElementById("live-event-kind");
+  var lastEvents;
+
+  function showEvents() {
+    var kind = kindSelect.value;
+    var events = lastEvents == null ? lastEvents : lastEvents.filter(function (e) { return !kind || e.kind === kind; });
+    fill("live-events", events, [thumbnail, "time", "gate", "type", "person", "direction", "reason"],
+         kind ? "No " + kind + " events among the latest." :
+           "No gate events yet: they appear when a camera sees someone at an active gate.");
+  }
+
+  kindSelect.addEventListener("change", function () {
+    if (lastEvents !== undefined) { showEvents(); return; }
+    document.querySelectorAll("#live-events tr[data-kind]").forEach(function (row) {
+      row.hidden = Boolean(kindSelect.value) && row.dataset.kind !== kindSelect.value;
+    });
+  });
 
   window.setTimeout(refresh, PERIOD_MS);
 }());

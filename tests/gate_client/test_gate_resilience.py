@@ -7,6 +7,7 @@ test_gate_live.py run the client against the real web app.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import uuid
@@ -171,6 +172,12 @@ def test_stale_undated_and_unknown_events_never_open_the_door(tmp_path, pins, ha
     assert "600 s old, too old to act on" in caplog.text and "no readable timestamp" in caplog.text
     assert "unknown type 'opened'" in caplog.text
     assert "gate_offline" not in caplog.text  # the server's presence events are not the door's business
+
+    # A spoof (a photo that resembled a member of staff) is refused like a denial: the door stays shut.
+    with caplog.at_level(logging.INFO, logger="gate_client"):
+        strict.handle_event({**granted(), "type": "spoof", "direction": None, "liveness": "spoof"})
+    assert [state.state for state in pins.pin(RELAY).states] == [False]
+    assert "(spoof): refused" in caplog.text
 
     client_with(0).handle_event({**granted(), "timestamp": ten_minutes_ago})  # 0: act on every event
     assert pins.pin(RELAY).state

@@ -40,6 +40,8 @@ def test_phrases_follow_the_source_system() -> None:
     assert phrase_for(event("granted", "out")) == "Goodbye, Ada."
     assert phrase_for(event("denied")) == "Hello, Ada. You are not allowed to enter this area."
     assert phrase_for(event("stranger")) == "Hello. You are not allowed to enter this area."
+    # A photo held to the camera: refused without naming the person it resembled.
+    assert phrase_for(event("spoof")) == "Photos and screens are not accepted. Please look at the camera yourself."
     assert phrase_for({**event("denied"), "first_name": None, "name": "Grace Hopper"}).startswith("Hello, Grace.")
     assert phrase_for({**event("granted", "in"), "first_name": None, "name": None}) == "Welcome."
     assert phrase_for({**event("granted"), "type": "opened"}) is None
