@@ -12,9 +12,10 @@ from celery import current_task, shared_task
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
-from app.gates.decide import DecisionRules, FrameResult, decide_frame
+from app.gates.decide import FrameResult, decide_frame
 from app.gates.decision_faces import stash_decision_faces
 from app.gates.deliver import deliver_pending
+from app.gates.gate_rules import rules_for_gate
 from app.gates.in_flight import release_slot
 from app.gates.votes import frame_votes, pooled_classifier
 from app.observability.frames import record_processed_frame
@@ -66,7 +67,7 @@ def recognize(gate_id: int, seq: int, captured_at: float, jpeg_b64: str) -> None
         results = identify_frame(rgb, model, recognizer, timings)
         frame = FrameResult(gate_id, seq, captured_at, frame_votes(results))
         pooled = pooled_classifier(model) if model is not None and config["POOL_EMBEDDINGS"] else None
-        decisions = decide_frame(client, frame, DecisionRules.from_config(config), pooled)
+        decisions = decide_frame(client, frame, rules_for_gate(config, gate_id), pooled)
         if decisions and rgb is not None:
             frame = jpeg_b64 if config["SNAPSHOT_FRAMES"] else None
             stash_decision_faces(client, recognizer, rgb, decisions, [r.face for r in results], frame)

@@ -14,9 +14,10 @@ from sqlalchemy import select
 from app.accounts import AccountError, create_gate, create_staff
 from app.gates.decide import DecisionRules, FaceVote, FrameResult, GateDecision, decide_frame, pending_key
 from app.gates.deliver import deliver_pending
+from app.gates.gate_rules import MODE_TTL_S, liveness_mode, rules_for_gate
 from app.gates.liveness import LivenessRules
 from app.gates.stream import gate_stream_key
-from app.models import DecisionFace, Log
+from app.models import DecisionFace, Gate, Log
 from app.recognition.images import read_image
 from app.recognition.pipeline import Recognizer
 from app.redis_client import get_redis
@@ -133,6 +134,18 @@ def test_warn_lets_the_decision_stand_and_marks_it_not_live(site, db) -> None:
 def test_off_ignores_liveness(site, db) -> None:
     event = deliver(site, "off", "E1", "spoof")
     assert (event["type"], event["liveness"]) == ("granted", None)
+
+
+def test_a_gate_whose_liveness_is_off_decides_without_waiting_for_it(app, site, db) -> None:
+    config = {**app.config, "LIVENESS_THRESHOLD": 0.1, "LIVENESS_FRAMES": 5}
+    assert rules_for_gate(config, site["gates"]["off"]).liveness is None
+    assert rules_for_gate(config, site["gates"]["warn"]).liveness == LivenessRules(0.1, 5, config["STRANGER_VOTES"])
+    # An admin's change is seen once the cached mode is older than MODE_TTL_S.
+    gate = db.session.get(Gate, site["gates"]["enforce"])
+    assert liveness_mode(gate.id, now=0.0) == "enforce"
+    gate.liveness = "off"
+    db.session.commit()
+    assert liveness_mode(gate.id, now=1.0) == "enforce" and liveness_mode(gate.id, now=1.0 + MODE_TTL_S) == "off"
 
 
 def test_a_gate_needs_a_known_liveness_mode(app, db) -> None:

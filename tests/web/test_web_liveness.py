@@ -48,7 +48,7 @@ def test_the_live_page_marks_spoofs_and_decisions_that_were_not_live(app, people
     rds = get_redis(app.config["REDIS_URL"])
     for kind, liveness in (("spoof", "spoof"), ("granted", "spoof"), ("granted", None)):
         publish_event(rds, Event(uuid.uuid4().hex, kind, people.gate.id, "A001", "Alice Archer", "Alice", None,
-                                 utcnow().isoformat(), False, liveness), 100)  # fmt: skip
+                                 utcnow().isoformat(), False, liveness=liveness), 100)  # fmt: skip
     data = admin_client.get("/admin/live/data.json").get_json()
     assert [(e["kind"], e["type"]) for e in data["events"]] == [
         ("granted", "granted"), ("granted", "granted (not live)"), ("spoof", "spoof")
