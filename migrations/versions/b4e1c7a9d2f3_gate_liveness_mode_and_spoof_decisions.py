@@ -1,7 +1,7 @@
 """gate liveness mode (off, warn, enforce) and spoof decisions
 
 Revision ID: b4e1c7a9d2f3
-Revises: 4c20dbd80745
+Revises: 2e2630c93f6d
 Create Date: 2026-11-30 07:20:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b4e1c7a9d2f3'
-down_revision = '4c20dbd80745'
+down_revision = '2e2630c93f6d'
 branch_labels = None
 depends_on = None
 
