@@ -12,15 +12,20 @@ from datetime import datetime
 # Decisions about a face at the gate (a liveness `spoof` too).
 DECISION_TYPES = ("granted", "denied", "stranger", "spoof")
 ONLINE_BY_TYPE = {"gate_online": "online", "gate_offline": "offline"}
-# The door's lock, from what facegate itself commands: a grant opens it for the gate's open time.
+# The door's lock, from what facegate itself commands: a grant, an exit button press or a remote unlock opens it for
+# the gate's open time (relocked after relock_s); a hold-open keeps it open until it ends.
 LOCK_BY_TYPE = {
     "granted": "unlocked",
+    "exit_pressed": "unlocked",
     "remote_unlock": "unlocked",
     "hold_open": "unlocked",
+    "hold_open_ended": "locked",
     "lockdown": "locked",
     "lockdown_released": "locked",
-    "hold_open_ended": "locked",
 }
+TIMED_UNLOCKS = ("granted", "exit_pressed", "remote_unlock")
+# The door itself, from the gate's door contact (when it has one).
+DOOR_BY_TYPE = {"door_opened": "open", "door_forced_open": "open", "door_held_open": "open", "door_closed": "closed"}
 ALARM_ON_WORDS = ("alarm", "forced", "held_open")
 ALARM_OFF_WORDS = ("acknowledged", "cleared", "resolved", "released")
 
@@ -32,6 +37,7 @@ def initial_state() -> dict:
         "last_decision": None,
         "last_event": None,
         "lock": "locked",
+        "door": "closed",
         "online": "offline",
         "alarm": "off",
         "updated_at": None,
@@ -53,7 +59,7 @@ def _epoch(timestamp: object) -> float | None:
 
 
 def fold_event(state: dict, event: dict, relock_s: float) -> dict:
-    """The gate's state after event (a grant relocks relock_s seconds after its timestamp)."""
+    """The gate's state after event (a timed unlock relocks relock_s seconds after its timestamp)."""
     kind = str(event.get("type"))
     new = {**state, "last_event": kind, "updated_at": event.get("timestamp")}
     if kind in DECISION_TYPES:
@@ -63,8 +69,10 @@ def fold_event(state: dict, event: dict, relock_s: float) -> dict:
         new["online"] = ONLINE_BY_TYPE[kind]
     if kind in LOCK_BY_TYPE:
         new["lock"] = LOCK_BY_TYPE[kind]
-        granted_at = _epoch(event.get("timestamp")) if kind == "granted" else None
-        new["relock_at"] = granted_at + relock_s if granted_at is not None else None
+        unlocked_at = _epoch(event.get("timestamp")) if kind in TIMED_UNLOCKS else None
+        new["relock_at"] = unlocked_at + relock_s if unlocked_at is not None else None
+    if kind in DOOR_BY_TYPE:
+        new["door"] = DOOR_BY_TYPE[kind]
     alarm = _alarm(kind)
     if alarm is not None:
         new["alarm"] = alarm

@@ -1,4 +1,4 @@
-"""Home Assistant MQTT discovery: each gate a device with five entities reading the gate's retained state topic,
+"""Home Assistant MQTT discovery: each gate a device with six entities reading the gate's retained state topic,
 available while facegate's status topic says "online" (the publisher's last will says "offline")."""
 
 from __future__ import annotations
@@ -22,6 +22,12 @@ ENTITIES = (
         "lock",
         "Door lock",
         {"device_class": "lock", "value_template": "{{ 'ON' if value_json.lock == 'unlocked' else 'OFF' }}"},
+    ),
+    (
+        "binary_sensor",
+        "door",
+        "Door",
+        {"device_class": "door", "value_template": "{{ 'ON' if value_json.door == 'open' else 'OFF' }}"},
     ),
     (
         "binary_sensor",

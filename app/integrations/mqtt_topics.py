@@ -16,7 +16,7 @@ from app.integrations.mqtt_link import Message
 SCHEMA_VERSION = 1
 ONLINE, OFFLINE = "online", "offline"
 # The state fields published (relock_at is the publisher's own bookkeeping).
-STATE_FIELDS = ("last_person", "last_decision", "last_event", "lock", "online", "alarm", "updated_at")
+STATE_FIELDS = ("last_person", "last_decision", "last_event", "lock", "door", "online", "alarm", "updated_at")
 
 
 @dataclass(frozen=True)

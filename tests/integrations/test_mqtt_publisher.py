@@ -48,8 +48,10 @@ def test_events_state_and_discovery_reach_the_broker(app, gates, rds, broker, re
     config = recorder.on(config_topic)[-1].json()
     assert config["device"]["name"] == "Front door" and config["state_topic"] == f"facegate/v1/gates/{front}/state"
     assert config["availability_topic"] == "facegate/v1/status"
-    kinds = {message.topic.split("/")[1] for message in recorder.matching(lambda m: m.topic.startswith("homeass"))}
-    assert kinds == {"sensor", "binary_sensor"}
+    configs = recorder.matching(lambda m: m.topic.startswith("homeassistant/") and f"gate_{front}/" in m.topic)
+    assert wait_until(lambda: len({m.topic for m in recorder.matching(lambda m: f"facegate_gate_{front}/" in m.topic)})
+                      == 6, 5)  # fmt: skip
+    assert {message.topic.split("/")[1] for message in configs} == {"sensor", "binary_sensor"}
 
     publisher.stop()
     assert recorder.on("facegate/v1/status")[-1].payload == "offline"
@@ -113,15 +115,19 @@ def test_presence_from_heartbeats_is_published_in_order_with_the_decisions(
 def test_event_types_it_does_not_know_flow_through(app, gates, rds, broker, recorder, start_publisher) -> None:
     front = gates["Front door"]
     start_publisher(mqtt_config(app, broker.port))
-    # Another part of facegate adds a kind of event the publisher was never told about, straight onto the stream.
-    alarm = {"id": "a1", "type": "door_forced_open", "gate_id": front, "timestamp": "2026-11-30T08:00:00+00:00"}
-    rds.xadd(gate_stream_key(front), {"event": json.dumps(alarm)})
-    rds.xadd(gate_stream_key(front), {"event": json.dumps({**alarm, "id": "a2", "type": "alarm_acknowledged"})})
+    # Other parts of facegate put their own kinds of event on the stream (door events, a kind nobody knows yet).
+    base = {"gate_id": front, "timestamp": "2026-11-30T08:00:00+00:00"}
+    kinds = ["door_forced_open", "alarm_acknowledged", "door_closed", "hold_open", "elevator_called"]
+    for n, kind in enumerate(kinds):
+        rds.xadd(gate_stream_key(front), {"event": json.dumps({**base, "id": f"e{n}", "type": kind})})
     events_topic = f"facegate/v1/gates/{front}/events"
-    assert wait_until(lambda: len(recorder.on(events_topic)) == 2, 10)
-    assert [message.json()["id"] for message in recorder.on(events_topic)] == ["a1", "a2"]
-    alarms = [message.json()["alarm"] for message in recorder.on(f"facegate/v1/gates/{front}/state")]
-    assert alarms[-1] == "off"
+    assert wait_until(lambda: len(recorder.on(events_topic)) == len(kinds), 10)
+    assert [message.json()["type"] for message in recorder.on(events_topic)] == kinds
+    state_topic = f"facegate/v1/gates/{front}/state"
+    assert wait_until(lambda: recorder.on(state_topic)[-1].json()["last_event"] == "elevator_called", 5)
+    states = [message.json() for message in recorder.on(state_topic)]
+    final = states[-1]
+    assert (final["alarm"], final["door"], final["lock"]) == ("off", "closed", "unlocked")  # held open until it ends
 
 
 def test_a_broker_refusing_the_credentials_is_a_clear_error_and_nothing_is_lost(
