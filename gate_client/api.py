@@ -23,6 +23,10 @@ class GateTlsError(GateServerError):
     """The server's certificate is not trusted (not signed by the CA in ca_file, or not for this host name)."""
 
 
+class GateBadRequest(GateServerError):
+    """The server refused what the gate sent as malformed (400): sending it again will not help."""
+
+
 @dataclass(frozen=True)
 class EventBatch:
     """One answer of the events endpoint: events oldest first, and the cursor to send next."""
@@ -63,6 +67,16 @@ class GateAPI:
         """Tell the server this gate is alive; GateServerError when that fails."""
         self._request("POST", f"{self.base_url}/heartbeat", read_timeout=0.0)
 
+    def report_door(self, body: dict) -> dict:
+        """Send one door report (app/gates/doors.py documents it); the server's answer. GateBadRequest when the
+        server refuses the report itself, GateServerError when the request failed."""
+        response = self._request("POST", f"{self.base_url}/door", read_timeout=0.0, json=body)
+        try:
+            answer = response.json()
+        except ValueError as exc:
+            raise GateServerError(f"malformed JSON from the door endpoint: {response.text[:80]!r}") from exc
+        return answer if isinstance(answer, dict) else {}
+
     def close(self) -> None:
         """Close the HTTP connections."""
         self._session.close()
@@ -79,6 +93,8 @@ class GateAPI:
             raise GateServerError(f"{method} {url} failed: {type(exc).__name__}: {exc}") from exc
         if response.status_code in (401, 403):
             raise GateAuthError(f"{method} {url}: HTTP {response.status_code} {_error_text(response)}")
+        if response.status_code == 400:
+            raise GateBadRequest(f"{method} {url}: HTTP 400 {_error_text(response)}")
         if not 200 <= response.status_code < 300:
             raise GateServerError(f"{method} {url}: HTTP {response.status_code} {_error_text(response)}")
         return response

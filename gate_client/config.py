@@ -41,6 +41,13 @@ class GateConfig:
     relay_pin: int = 22
     relay_active_low: bool = False
     pin_log: Path | None = None
+    # The door contact and the exit button (both optional) and how they are debounced and reported (gate_client/
+    # door.py); mock pins only: a JSON-lines file that drives the input pins (gate_client/mock_inputs.py).
+    door_contact_pin: int | None = None
+    exit_button_pin: int | None = None
+    door_settle: float = 0.3
+    door_report_every: float = 5.0
+    pin_input: Path | None = None
     voice: str = "speaker"
     wav_dir: Path = Path("/var/lib/facegate/speech")
     player: str = "aplay -q"
@@ -55,12 +62,15 @@ _TABLES = {
         "relay": "relay_pin",
         "relay_active_low": "relay_active_low",
         "change_log": "pin_log",
+        "door_contact": "door_contact_pin",
+        "exit_button": "exit_button_pin",
+        "input_file": "pin_input",
     },
     "voice": {"mode": "voice", "wav_dir": "wav_dir", "player": "player"},
 }
 _TOP_LEVEL = (
     "server_url", "gate_id", "token", "ca_file", "allow_insecure", "open_seconds", "poll_wait", "heartbeat_interval",
-    "max_event_age", "retry_max", "cursor_file", "log_level",
+    "max_event_age", "retry_max", "cursor_file", "log_level", "door_settle", "door_report_every",
 )  # fmt: skip
 _TYPES = {field.name: field.type for field in fields(GateConfig)}
 
@@ -97,7 +107,7 @@ def _coerce(name: str, value: object) -> object:
             if not isinstance(value, bool):
                 raise TypeError
             return value
-        if kind == "int":
+        if kind in ("int", "int | None"):
             if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit():
                 raise TypeError
             return int(value)
@@ -139,6 +149,15 @@ def build_config(settings: dict) -> GateConfig:
     pins = (config.green_pin, config.red_pin, config.relay_pin)
     if len(set(pins)) != 3 or not all(0 <= pin <= 27 for pin in pins):
         raise ConfigError(f"green_pin, red_pin and relay_pin must be three different BCM numbers 0-27, got {pins}")
+    inputs = tuple(pin for pin in (config.door_contact_pin, config.exit_button_pin) if pin is not None)
+    if len(set(pins + inputs)) != len(pins) + len(inputs) or not all(0 <= pin <= 27 for pin in inputs):
+        raise ConfigError(f"door_contact_pin and exit_button_pin must be BCM numbers 0-27 that no other part uses, "
+                          f"got {inputs} beside {pins}")
+    if not 0 < config.door_settle <= 5 or config.door_report_every <= 0:
+        raise ConfigError(f"door_settle must be more than 0 and at most 5 s and door_report_every more than 0, got "
+                          f"{config.door_settle} and {config.door_report_every}")
+    if config.pin_input is not None and config.pins != "mock":
+        raise ConfigError("[pins] input_file drives mock pins only: set pins (factory) to mock")
     for name, value, allowed in (
         ("pins", config.pins, PIN_FACTORIES),
         ("voice", config.voice, VOICE_MODES),
@@ -187,6 +206,12 @@ def argument_parser() -> argparse.ArgumentParser:
         help="the relay module energises when its input is low",
     )
     parser.add_argument("--pin-log", dest="pin_log", help="mock pins only: append each pin change here (JSON lines)")
+    parser.add_argument("--door-contact-pin", dest="door_contact_pin", help="BCM number of the door contact")
+    parser.add_argument("--exit-button-pin", dest="exit_button_pin", help="BCM number of the request-to-exit button")
+    parser.add_argument("--door-settle", dest="door_settle", help="seconds an input must be steady (debounce)")
+    parser.add_argument("--door-report-every", dest="door_report_every",
+                        help="while the door is open, report it again every this many seconds")
+    parser.add_argument("--pin-input", dest="pin_input", help="mock pins only: drive input pins from this file")
     parser.add_argument("--voice", choices=VOICE_MODES, help="speaker, wav (keep WAV files) or off")
     parser.add_argument("--wav-dir", dest="wav_dir", help="where the wav voice mode keeps its files")
     parser.add_argument("--player", help="command that plays a WAV file in the speaker mode")

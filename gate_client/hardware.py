@@ -22,6 +22,9 @@ PIN_FACTORIES = ("rpigpio", "lgpio", "auto", "mock")
 # Refusal (denied or stranger): the red LED blinks this many times, on and off for this long.
 REFUSAL_BLINKS = 3
 REFUSAL_BLINK_S = 0.2
+# A door alarm: the red LED flashes this many times, faster.
+ALARM_BLINKS = 15
+ALARM_BLINK_S = 0.1
 
 
 class PinFactoryError(RuntimeError):
@@ -89,6 +92,11 @@ class GateHardware:
         self._lock = threading.RLock()
         self._generation = 0
         self._timer: threading.Timer | None = None
+        # When the current opening ends (time.monotonic()), whether it is a remote hold-open, and when the relay
+        # was last released (time.time()), for the door contact's "was it released when the door opened?".
+        self._open_until = 0.0
+        self._holding = False
+        self._released_at: float | None = None
         self._relay = self._green = self._red = None
         try:
             # The relay first, created released, so that nothing can energise it before it is under control.
@@ -106,9 +114,24 @@ class GateHardware:
         """Whether the relay is energised now."""
         return self._relay is not None and bool(self._relay.value)
 
-    def open_door(self, seconds: float) -> None:
-        """Energise the relay and light the green LED for `seconds` (a second call extends the opening)."""
+    @property
+    def holding(self) -> bool:
+        """Whether a remote hold-open keeps the relay energised now."""
+        return self._holding and self.door_open
+
+    def relay_on_since(self, moment: float) -> bool:
+        """Whether the relay is energised now or was at some time since `moment` (a time.time())."""
         with self._lock:
+            return self.door_open or (self._released_at is not None and self._released_at >= moment)
+
+    def open_door(self, seconds: float, hold: bool = False) -> None:
+        """Energise the relay and light the green LED for `seconds`; a later call extends the opening, never
+        shortens it (a face during a hold-open leaves the hold as it is). hold: this opening is a remote hold-open,
+        which a lost connection to the server ends."""
+        with self._lock:
+            end = time.monotonic() + seconds
+            if self.door_open and end <= self._open_until:
+                return
             self._generation += 1
             generation = self._generation
             if self._timer is not None:
@@ -119,6 +142,7 @@ class GateHardware:
             except Exception:
                 self.release()
                 raise
+            self._open_until, self._holding = end, hold
             self._timer = threading.Timer(seconds, self._close_after_opening, args=(generation,))
             self._timer.daemon = True
             self._timer.start()
@@ -132,6 +156,10 @@ class GateHardware:
         """Blink the red LED (denied or stranger) without waiting for the blinks to end."""
         self._red.blink(on_time=REFUSAL_BLINK_S, off_time=REFUSAL_BLINK_S, n=REFUSAL_BLINKS, background=True)
 
+    def alarm(self) -> None:
+        """Flash the red LED fast for a few seconds (a door alarm) without waiting."""
+        self._red.blink(on_time=ALARM_BLINK_S, off_time=ALARM_BLINK_S, n=ALARM_BLINKS, background=True)
+
     def release(self) -> None:
         """Release the relay and put the green LED out now (fail closed); safe to call at any time, from any thread."""
         with self._lock:
@@ -140,10 +168,12 @@ class GateHardware:
                 self._timer.cancel()
                 self._timer = None
             was_open = self.door_open
+            self._open_until, self._holding = 0.0, False
             for device in (self._relay, self._green):
                 if device is not None:
                     device.off()
             if was_open:
+                self._released_at = time.time()
                 log.info("relay released: door closed")
 
     def close(self) -> None:
