@@ -22,7 +22,7 @@ from gate_client.mock_inputs import PinInputFile
 from gate_client.voice import Announcer, phrase_for
 
 RED, RELAY, CONTACT, EXIT = 27, 22, 23, 24  # red and relay as in the `hardware` fixture
-BASE = {"server_url": "http://127.0.0.1:9", "gate_id": 1, "token": "t"}
+BASE = {"server_url": "http://127.0.0.1:9", "gate_id": 1, "token": "t", "allow_insecure": True}
 
 
 def now_iso(offset: float = 0.0) -> str:
@@ -209,7 +209,7 @@ def test_reports_wait_while_the_server_is_down_and_repeats_of_an_opening_collaps
 
 def test_door_pins_and_debounce_are_settings(tmp_path) -> None:
     file = tmp_path / "gate.toml"
-    file.write_text('server_url = "http://x"\ngate_id = 1\ntoken = "t"\ndoor_settle = 0.5\n'
+    file.write_text('server_url = "http://x"\ngate_id = 1\ntoken = "t"\nallow_insecure = true\ndoor_settle = 0.5\n'
                     '[pins]\nfactory = "mock"\ndoor_contact = 23\nexit_button = 24\ninput_file = "/tmp/in.jsonl"\n')
     config, _ = load_config(["--config", str(file), "--door-report-every", "2"])
     assert (config.door_contact_pin, config.exit_button_pin, config.door_settle, config.door_report_every) == (
