@@ -1,4 +1,5 @@
-"""Flask-Admin at /admin/: people, gates, the log, model versions, jobs and the live page. Admins only."""
+"""Flask-Admin at /admin/: people, visitors, groups, access rules, schedules, holidays, areas, gates, the log, model
+versions, jobs and the live page. Admins only."""
 
 from __future__ import annotations
 
@@ -7,6 +8,14 @@ from flask_admin import Admin
 from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 
+from app.admin.access import (
+    AccessRuleAdmin,
+    AreaAdmin,
+    GroupAdmin,
+    HolidayAdmin,
+    HolidayCalendarAdmin,
+    ScheduleAdmin,
+)
 from app.admin.alarms import AlarmAdmin
 from app.admin.api_tokens import ApiTokenAdmin
 from app.admin.audit import AuditAdmin
@@ -19,16 +28,23 @@ from app.admin.presence import PresenceView
 from app.admin.readonly import JobAdmin, ModelVersionAdmin
 from app.admin.review import ReviewView
 from app.admin.security import AdminHome
+from app.admin.visitors import VisitorAdmin
 from app.admin.webhooks import WebhookAdmin, WebhookDeliveryAdmin
 from app.extensions import db
 from app.models import (
+    AccessRule,
     Alarm,
     ApiToken,
+    Area,
     AuditEntry,
     Gate,
+    Group,
+    Holiday,
+    HolidayCalendar,
     Job,
     Log,
     ModelVersion,
+    Schedule,
     Staff,
     User,
     Webhook,
@@ -47,7 +63,15 @@ def init_admin(flask_app: Flask) -> Admin:
     admin.add_view(LiveView(name="Live", endpoint="live"))
     admin.add_view(PresenceView(name="Who is in", endpoint="presence"))
     admin.add_view(StaffAdmin(Staff, db, name="Staff", endpoint="staff", category="People"))
+    admin.add_view(VisitorAdmin(Staff, db, name="Visitors", endpoint="visitors", category="People"))
+    admin.add_view(GroupAdmin(Group, db, name="Groups", endpoint="groups", category="People"))
     admin.add_view(AdminAccountAdmin(User, db, name="Admins", endpoint="admins", category="People"))
+    admin.add_view(AccessRuleAdmin(AccessRule, db, name="Access rules", endpoint="rules", category="Access"))
+    admin.add_view(ScheduleAdmin(Schedule, db, name="Schedules", endpoint="schedules", category="Access"))
+    admin.add_view(HolidayAdmin(Holiday, db, name="Holidays", endpoint="holidays", category="Access"))
+    admin.add_view(HolidayCalendarAdmin(HolidayCalendar, db, name="Holiday calendars", endpoint="calendars",
+                                        category="Access"))
+    admin.add_view(AreaAdmin(Area, db, name="Areas (anti-passback)", endpoint="areas", category="Access"))
     admin.add_view(GateAdmin(Gate, db, name="Gates", endpoint="gates"))
     admin.add_view(LogAdmin(Log, db, name="Log", endpoint="logs"))
     admin.add_view(ModelVersionAdmin(ModelVersion, db, name="Model versions", endpoint="models",

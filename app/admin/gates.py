@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash
 from flask_admin.actions import action
 from sqlalchemy import exists, select
-from wtforms.validators import NumberRange
+from wtforms.validators import NumberRange, ValidationError
 
 from app.accounts import AccountError, create_gate
 from app.admin.formatting import local_time, online_badge
@@ -23,17 +23,31 @@ class GateAdmin(AdminModelView):
     column_searchable_list = ["name", "ip_address"]
     column_filters = ["active", "voice_enabled", "liveness"]
     column_formatters = {"status": online_badge, "last_heartbeat_at": local_time("last_heartbeat_at")}
-    form_columns = ["name", "ip_address", "camera_source", "voice_enabled", "liveness", "active", "held_open_limit_s"]
+    form_columns = ["name", "ip_address", "camera_source", "voice_enabled", "liveness", "active", "held_open_limit_s",
+                    "area", "area_side"]
     form_args = {
         "camera_source": {"description": "A device index (0), an RTSP/HTTP URL or a video file path."},
         "held_open_limit_s": {"label": "Held-open limit (s)", "validators": [NumberRange(5, 3600)],
                               "description": "A door open longer than this raises a door-held-open alarm (5-3600)."},
         "liveness": {"description": "A face that is not live (a printed photo): enforce refuses it (a spoof event), "
                      "warn lets the decision stand and logs it (for a site's first week), off ignores it."},
+        "area": {"label": "Anti-passback area", "description": "The area this gate leads into or out of, if any."},
+        "area_side": {"label": "Way", "description": "in: passing enters the area; out: passing leaves it."},
     }  # fmt: skip
+    form_choices = {"area_side": [("in", "in"), ("out", "out")]}
+
+    def on_model_change(self, form, model, is_created) -> None:
+        """A gate in an area needs its way (in or out); a gate in none has none."""
+        if model.area is None:
+            model.area_side = None
+        elif model.area_side not in ("in", "out"):
+            raise ValidationError("Choose whether the gate leads into the area (in) or out of it (out).")
 
     def save_new(self, form):
         """Create through app.accounts.create_gate, the same code as `flask gates add`; show the token once."""
+        if form.area.data is not None and form.area_side.data not in ("in", "out"):
+            flash("Choose whether the gate leads into the area (in) or out of it (out).", "error")
+            return False
         try:
             gate, token = create_gate(
                 form.name.data or "", form.camera_source.data or "", form.ip_address.data or None,
@@ -46,6 +60,8 @@ class GateAdmin(AdminModelView):
         gate.active = bool(form.active.data)
         if form.held_open_limit_s.data:
             gate.held_open_limit_s = form.held_open_limit_s.data
+        gate.area = form.area.data
+        gate.area_side = form.area_side.data if gate.area is not None else None
         db.session.commit()
         flash(f"API token of gate {gate.name!r} (shown only now; put it in the gate's config): {token}", "warning")
         return gate

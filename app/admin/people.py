@@ -11,6 +11,7 @@ from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.accounts import AccountError, check_password_policy, create_admin, create_staff
+from app.admin.access import PassbackResetMixin
 from app.admin.formatting import local_time
 from app.admin.security import AdminModelView, admin_actor
 from app.audit import record, target_of
@@ -62,7 +63,7 @@ def _audit_password_reset(user: User) -> None:
     record(admin_actor(), "password.reset", target_of(user), after={"must_change_password": user.must_change_password})
 
 
-class StaffAdmin(AdminModelView):
+class StaffAdmin(PassbackResetMixin, AdminModelView):
     column_list = ["avatar", "staff_id", "first_name", "last_name", "email", "phone", "groups", "gates", "active",
                    "created_at"]
     column_searchable_list = ["staff_id", "first_name", "last_name", "email"]
