@@ -85,6 +85,11 @@ def find_person(staff_id: str) -> Staff:
     return person
 
 
+def find_group(name: str) -> Group:
+    """The group with this name; AccessError when unknown."""
+    return _one(Group, name, "group")
+
+
 def _check_new_name(model, name: str, what: str) -> str:
     name = name.strip()
     if not name or len(name) > 64:
@@ -106,7 +111,7 @@ def create_group(name: str, description: str = "", members: Iterable[str] = ()) 
 
 def change_members(group_name: str, add: Iterable[str] = (), remove: Iterable[str] = ()) -> Group:
     """Add and remove members (staff IDs) of a group; committed."""
-    group = _one(Group, group_name, "group")
+    group = find_group(group_name)
     adding, removing = [find_person(s) for s in add], [find_person(s) for s in remove]
     for person in adding:
         if person not in group.members:
@@ -184,7 +189,7 @@ def create_rule(name: str, schedule: str, gates: Iterable[str], group: str | Non
         raise AccessError("A rule needs a name of 1 to 128 characters.")
     if (group is None) == (person is None):
         raise AccessError("A rule grants either a group or one person.")
-    subject = {"group": _one(Group, group, "group")} if group else {"staff": find_person(person)}
+    subject = {"group": find_group(group)} if group else {"staff": find_person(person)}
     gate_rows = find_gates(gates)
     if not gate_rows:
         raise AccessError("A rule needs at least one gate.")

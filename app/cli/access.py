@@ -19,12 +19,14 @@ from app.access.editing import (
     create_rule,
     create_schedule,
     find_gates,
+    find_group,
     find_person,
 )
 from app.access.passback import reset_passback
 from app.access.policy import current_policy
 from app.access.rules import PersonPass, check_access
 from app.access.visitors import create_visitor, end_pass
+from app.audit import cli_actor, record, snapshot, target_of
 from app.extensions import db
 from app.models import AccessRule, Area
 from app.sitetime import site_zone
@@ -64,6 +66,7 @@ def add_group_command(name: str, description: str, members: tuple[str, ...]) -> 
         group = create_group(name, description, members)
     except AccessError as exc:
         raise _fail(exc) from exc
+    record(cli_actor(), "create", target_of(group), after=snapshot(group))
     click.echo(f"Group {group.name!r} created with {len(group.members)} member(s).")
 
 
@@ -74,9 +77,11 @@ def add_group_command(name: str, description: str, members: tuple[str, ...]) -> 
 def members_command(group: str, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
     """Add or remove members of a group, and list them."""
     try:
+        before = snapshot(find_group(group))
         changed = change_members(group, add, remove)
     except AccessError as exc:
         raise _fail(exc) from exc
+    record(cli_actor(), "edit", target_of(changed), before=before, after=snapshot(changed))
     click.echo(f"{changed.name}: " + (", ".join(p.staff_id for p in changed.members) or "no members"))
 
 
@@ -91,6 +96,7 @@ def add_schedule_command(name: str, windows: tuple[str, ...], calendar: str | No
         schedule = create_schedule(name, windows, calendar)
     except AccessError as exc:
         raise _fail(exc) from exc
+    record(cli_actor(), "create", target_of(schedule), after=snapshot(schedule))
     click.echo(f"Schedule {schedule.name!r}: " + ", ".join(str(w) for w in schedule.windows))
 
 
@@ -107,6 +113,7 @@ def add_holiday_command(calendar: str, name: str, first_day: str, last_day: str 
         holiday = create_holiday(calendar, name, first, last, follows)
     except AccessError as exc:
         raise _fail(exc) from exc
+    record(cli_actor(), "create", target_of(holiday), after=snapshot(holiday))
     click.echo(f"Holiday {holiday} added to {holiday.calendar.name!r}.")
 
 
@@ -122,6 +129,7 @@ def add_rule_command(name: str, group: str | None, person: str | None, schedule:
         rule = create_rule(name, schedule, gates, group, person)
     except AccessError as exc:
         raise _fail(exc) from exc
+    record(cli_actor(), "create", target_of(rule), after=snapshot(rule))
     click.echo(f"Rule {rule.name!r} created.")
 
 
@@ -163,6 +171,7 @@ def add_area_command(name: str, mode: str, in_gates: tuple[str, ...], out_gates:
         area = create_area(name, mode, in_gates, out_gates)
     except AccessError as exc:
         raise _fail(exc) from exc
+    record(cli_actor(), "create", target_of(area), after=snapshot(area))
     click.echo(f"Area {area.name!r} ({area.anti_passback}): in {', '.join(in_gates) or '-'}; "
                f"out {', '.join(out_gates) or '-'}.")  # fmt: skip
 
@@ -182,6 +191,7 @@ def reset_passback_command(person: str, area: str | None) -> None:
     except AccessError as exc:
         raise _fail(exc) from exc
     count = reset_passback(who.id, area_id)
+    record(cli_actor(), "passback.reset", target_of(who), after={"areas_reset": count, "area": area})
     click.echo(f"Anti-passback state of {who.staff_id} reset in {count} area(s).")
 
 
@@ -202,6 +212,7 @@ def add_visitor_command(visitor_id: str, first_name: str, last_name: str, host: 
                                  parse_local(valid_until), email)  # fmt: skip
     except AccessError as exc:
         raise _fail(exc) from exc
+    record(cli_actor(), "create", target_of(visitor), after=snapshot(visitor))
     click.echo(f"Visitor {visitor.staff_id} ({visitor.full_name}) visiting {visitor.host.staff_id}: pass valid "
                f"{valid_from} to {valid_until}; image folder {visitor.folder}.")  # fmt: skip
 
@@ -216,5 +227,7 @@ def end_visitor_command(visitor_id: str) -> None:
             raise AccessError(f"{visitor_id!r} is a member of staff, not a visitor.")
     except AccessError as exc:
         raise _fail(exc) from exc
+    before = snapshot(visitor)
     end_pass(visitor, datetime.now(UTC))
+    record(cli_actor(), "visitor.end_pass", target_of(visitor), before=before, after=snapshot(visitor))
     click.echo(f"The pass of {visitor.staff_id} has ended.")

@@ -33,6 +33,8 @@ class Schedule(db.Model):
     """A weekly set of time windows (local wall-clock time), or "always" (every minute of every day)."""
 
     __tablename__ = "schedules"
+    # The audit trail records a schedule's windows with it.
+    audit_also = ("windows",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -70,8 +72,13 @@ class ScheduleWindow(db.Model):
 
     schedule: Mapped[Schedule] = relationship(back_populates="windows")
 
-    def __str__(self) -> str:
+    @property
+    def name(self) -> str:
+        """The window as people read it, e.g. "Monday 09:00-17:00"."""
         return f"{WEEKDAYS[self.weekday]} {format_minute(self.start_minute)}-{format_minute(self.end_minute)}"
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Holiday(db.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.models import AccessRule, Group, Holiday, HolidayCalendar, Schedule, ScheduleWindow, Staff
+from app.models import AccessRule, AuditEntry, Group, Holiday, HolidayCalendar, Schedule, ScheduleWindow, Staff
 
 
 @pytest.fixture()
@@ -76,6 +76,15 @@ def test_a_rule_made_in_the_cli_decides_at_the_gate_and_check_says_why(run, db) 
     )
     assert run("access", "check", "A1", "Back").output.strip() == "denied: not cleared for this gate"
     assert "Office staff: group Office -> Front during Office hours" in run("access", "rules").output
+    audited = db.session.execute(select(AuditEntry.action, AuditEntry.target_type, AuditEntry.target_label)
+                                 .where(AuditEntry.actor.like("cli%")).order_by(AuditEntry.id)).all()  # fmt: skip
+    assert [tuple(row) for row in audited] == [
+        ("create", "schedules", "Office hours"),
+        ("create", "groups", "Office"),
+        ("create", "access_rules", "Office staff"),
+    ]
+    windows = db.session.scalar(select(AuditEntry).where(AuditEntry.target_type == "schedules")).after_fields()
+    assert "Monday 09:00-17:00" in str(windows)
 
 
 def test_a_pass_that_ends_before_it_starts_or_an_unknown_host_saves_no_visitor(run, db) -> None:

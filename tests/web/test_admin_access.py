@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.access.editing import create_area, create_group, create_schedule
-from app.models import AccessRule, AreaPresence, Holiday, Schedule, Staff
+from app.models import AccessRule, AreaPresence, AuditEntry, Holiday, Schedule, Staff
 
 
 def text(response) -> str:
@@ -34,6 +34,9 @@ def test_a_schedule_is_typed_as_windows_and_a_bad_window_saves_nothing(people, d
     schedule = db.session.scalar(sa.select(Schedule).where(Schedule.name == "Office hours"))
     assert [str(w) for w in schedule.windows][-2:] == ["Friday 09:00-17:00", "Saturday 10:00-14:00"]
     assert "Sat 10:00-14:00" in text(admin_client.get(f"/admin/schedules/edit/?id={schedule.id}"))
+    audited = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.target_type == "schedules"))
+    assert (audited.actor, audited.action) == ("boss", "create")
+    assert "Saturday 10:00-14:00" in audited.after_fields()["windows"]
 
 
 def test_overlapping_holidays_are_refused(people, db, admin_client, csrf_token) -> None:
@@ -88,3 +91,5 @@ def test_the_reset_action_forgets_a_persons_side_of_the_areas(people, db, admin_
         "csrf_token": csrf_token(admin_client), "action": "reset_passback", "rowid": [str(people.alice.id)]})
     assert response.status_code == 302
     assert count(db, AreaPresence) == 0
+    audited = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "passback.reset"))
+    assert (audited.actor, audited.target_label, audited.after_fields()) == ("boss", "Alice Archer", {"areas_reset": 1})
