@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, select
 
 from app.extensions import db
 from app.models import Area, AreaPresence, Gate
@@ -32,10 +32,12 @@ def check_passback(staff_pk: int, gate: Gate) -> PassbackCheck:
     """Whether staff_pk passing gate now breaks its area's anti-passback (call under the person's row lock)."""
     if gate.area_id is None or gate.area_side is None:
         return PassbackCheck()
-    mode = db.session.scalar(select(Area.anti_passback).where(Area.id == gate.area_id))
-    current = db.session.scalar(
-        select(AreaPresence.side).where(AreaPresence.area_id == gate.area_id, AreaPresence.staff_id == staff_pk)
-    )
+    # One round trip: the area's mode and the person's side of it (None: unknown).
+    mode, current = db.session.execute(
+        select(Area.anti_passback, AreaPresence.side)
+        .outerjoin(AreaPresence, and_(AreaPresence.area_id == Area.id, AreaPresence.staff_id == staff_pk))
+        .where(Area.id == gate.area_id)
+    ).one()
     violation = mode != "off" and current == gate.area_side
     return PassbackCheck(gate.area_side, violation, violation and mode == "hard")
 
