@@ -15,6 +15,10 @@ STAFF_IDS = ("S001", "S002", "S003")
 # Who may pass where: the first person everywhere, the second only at the back, the third only at the front, so
 # that each gate sees one person it grants, one it denies and a stranger.
 CLEARANCES = {"S001": GATES, "S002": ("Back door",), "S003": ("Front door",)}
+# The second person is also in the cleaning crew, whose rule opens the front door only during the cleaning rota: an
+# hour on a day three days ahead (set at each start), so the front door denies them "outside schedule Cleaning rota".
+CLEANING_GROUP, CLEANING_SCHEDULE, CLEANING_GATE = "Cleaning crew", "Cleaning rota", "Front door"
+CLEANING_CREW = ("S002",)
 SHOW_S = 6.0  # seconds a face stays in view: time enough for 5 agreeing frames on a busy 2-core machine
 GAP_S = 3.0  # seconds of nobody between two faces (longer than FACEGATE_TRACK_GAP_S: a new walk)
 VIDEO_FPS = 10.0
@@ -70,7 +74,12 @@ def _rotate(items: list, by: int) -> list:
 
 
 def expected_outcome(staff_id: str | None, gate_name: str) -> str:
-    """What the gate should decide for a pass by staff_id (None: a stranger): granted, denied or stranger."""
+    """What the gate should decide for a pass by staff_id (None: a stranger): granted, denied (and why) or
+    stranger."""
     if staff_id is None:
         return "stranger"
-    return "granted" if gate_name in CLEARANCES[staff_id] else "denied"
+    if gate_name in CLEARANCES[staff_id]:
+        return "granted"
+    if staff_id in CLEANING_CREW and gate_name == CLEANING_GATE:
+        return f"denied (outside schedule {CLEANING_SCHEDULE})"
+    return "denied (not cleared for this gate)"

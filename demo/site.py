@@ -1,4 +1,5 @@
-"""The demo's site, set up idempotently in an app context: admin, gates, three enrolled people, a trained model.
+"""The demo's site, set up idempotently in an app context: admin, gates, three enrolled people, the cleaning crew's
+schedule and rule, a trained model.
 
 A second run reuses what the first created: the people and their photos stay, the gates get the new videos and
 new tokens, and training runs again only when new photos were processed.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -19,10 +21,11 @@ from app.enrolment.photos import add_uploaded_photos
 from app.enrolment.service import run_preprocess, run_train
 from app.extensions import db
 from app.jobs import create_job
-from app.models import FaceImage, Gate, Job, Staff, User
+from app.models import AccessRule, FaceImage, Gate, Group, Job, Schedule, ScheduleWindow, Staff, User
 from app.recognition.store import latest_version
+from app.sitetime import site_zone
 from demo.faces import Person
-from demo.plan import CLEARANCES
+from demo.plan import CLEANING_CREW, CLEANING_GATE, CLEANING_GROUP, CLEANING_SCHEDULE, CLEARANCES
 
 Say = Callable[[str], None]
 
@@ -90,6 +93,24 @@ def ensure_person(staff_id: str, person: Person) -> tuple[Staff, bool]:
     return staff, True
 
 
+def ensure_cleaning_rule() -> str:
+    """The cleaning crew's group, its rota (one hour, three days from today in the site's zone, so closed now) and
+    its rule for the front door, created or brought up to date; the rota as text."""
+    group = db.session.scalar(select(Group).where(Group.name == CLEANING_GROUP)) or Group(name=CLEANING_GROUP)
+    group.members = list(db.session.scalars(select(Staff).where(Staff.staff_id.in_(CLEANING_CREW))))
+    schedule = db.session.scalar(select(Schedule).where(Schedule.name == CLEANING_SCHEDULE))
+    schedule = schedule or Schedule(name=CLEANING_SCHEDULE)
+    weekday = (datetime.now(site_zone()) + timedelta(days=3)).weekday()
+    schedule.windows = [ScheduleWindow(weekday=weekday, start_minute=5 * 60, end_minute=6 * 60)]
+    rule = db.session.scalar(select(AccessRule).where(AccessRule.name == f"{CLEANING_GROUP} at the front door"))
+    rule = rule or AccessRule(name=f"{CLEANING_GROUP} at the front door")
+    rule.group, rule.schedule = group, schedule
+    rule.gates = list(db.session.scalars(select(Gate).where(Gate.name == CLEANING_GATE)))
+    db.session.add_all([group, schedule, rule])
+    db.session.commit()
+    return f"{CLEANING_GROUP} ({', '.join(CLEANING_CREW)}) may pass the {CLEANING_GATE.lower()} {schedule.windows[0]}"
+
+
 def _run(kind: str, run: Callable[[int], Job], say: Say) -> Job:
     job = run(create_job(kind, message="started by the demo").id)
     if job.state != "succeeded":
@@ -122,5 +143,6 @@ def set_up_site(
         staff, new_photos = ensure_person(staff_id, person)
         cleared = ", ".join(gate.name for gate in staff.gates)
         say(f"{staff_id} {staff.full_name}: cleared for {cleared}" + (" (photos imported)" if new_photos else ""))
+    say(ensure_cleaning_rule())
     train_if_needed(say)
     return password, access
