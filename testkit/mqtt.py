@@ -1,14 +1,23 @@
-"""An MQTT recorder for tests, benchmarks and the demo: subscribes (QoS 1, a persistent session, so a broker restart
-loses nothing queued for it) and keeps every message with the time it arrived."""
+"""MQTT for tests and benchmarks: a recorder that subscribes (QoS 1, a persistent session, so a broker restart loses
+nothing queued for it) and keeps every message with the time it arrived; the publisher as a process; a steady load
+of events on many gates' streams."""
 
 from __future__ import annotations
 
 import json
 import threading
 import time
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 
 import paho.mqtt.client as mqtt
+import redis
+
+from app.gates.stream import Event, publish_event
+from testkit.processes import ManagedProcess, python_module
 
 
 @dataclass(frozen=True)
@@ -71,3 +80,43 @@ class MqttRecorder:
         """Disconnect (the session stays on the broker) and stop the network thread."""
         self.client.disconnect()
         self.client.loop_stop()
+
+
+def mqtt_publisher(env: Mapping[str, str], port: int, log_path: Path) -> ManagedProcess:
+    """`flask integrations mqtt` (not started) with env, publishing to the broker on 127.0.0.1:port."""
+    env = {**env, "FACEGATE_MQTT_URL": f"mqtt://127.0.0.1:{port}", "FACEGATE_INTEGRATIONS_RELOAD_S": "1"}
+    return ManagedProcess("mqtt", python_module("flask", "--app", "wsgi", "integrations", "mqtt"), env, log_path)
+
+
+class EventLoad:
+    """Decision events published on the gates' streams (as the delivery does) at a steady total rate, spread over the
+    gates in turn, from a thread; what was published is kept (id, gate, stream entry id) in order."""
+
+    def __init__(self, client: redis.Redis, gate_ids: list[int], per_second: float, maxlen: int = 1000) -> None:
+        self.client, self.gate_ids, self.period, self.maxlen = client, gate_ids, 1.0 / per_second, maxlen
+        self.published: list[tuple[str, int, str]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        started, n = time.monotonic(), 0
+        while not self._stop.is_set():
+            gate_id = self.gate_ids[n % len(self.gate_ids)]
+            event = Event(id=uuid.uuid4().hex, type=("granted", "denied", "stranger")[n % 3], gate_id=gate_id,
+                          staff_id=None, name=f"Person {n % 50}", first_name=None, direction=None,
+                          timestamp=datetime.now(UTC).isoformat(), voice=False)  # fmt: skip
+            entry = publish_event(self.client, event, self.maxlen)
+            self.published.append((event.id, gate_id, entry))
+            n += 1
+            self._stop.wait(max(0.0, started + n * self.period - time.monotonic()))
+
+    def start(self) -> EventLoad:
+        """Start publishing."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> list[tuple[str, int, str]]:
+        """Stop publishing; what was published."""
+        self._stop.set()
+        self._thread.join()
+        return self.published

@@ -10,7 +10,8 @@ import time
 import pytest
 
 from app.accounts import create_gate
-from testkit.processes import ManagedProcess, python_module, wait_until
+from testkit.mqtt import mqtt_publisher
+from testkit.processes import wait_until
 
 from .conftest import publish
 
@@ -18,19 +19,12 @@ GATES = 3
 EVENTS = 150
 
 
-def publisher_process(test_env: dict, port: int, log_path) -> ManagedProcess:
-    """`flask integrations mqtt` on the test database and Redis, publishing to 127.0.0.1:port."""
-    env = {**os.environ, **test_env, "FACEGATE_MQTT_URL": f"mqtt://127.0.0.1:{port}"}
-    env["FACEGATE_INTEGRATIONS_RELOAD_S"] = "1"
-    return ManagedProcess("mqtt", python_module("flask", "--app", "wsgi", "integrations", "mqtt"), env, log_path)
-
-
 @pytest.mark.slow
 def test_no_event_is_lost_or_reordered_across_broker_and_publisher_restarts(
     test_env, db, rds, broker, recorder, tmp_path
 ) -> None:
     gate_ids = [create_gate(f"Door {n}", str(n))[0].id for n in range(GATES)]
-    publisher = publisher_process(test_env, broker.port, tmp_path / "mqtt.log")
+    publisher = mqtt_publisher({**os.environ, **test_env}, broker.port, tmp_path / "mqtt.log")
     publisher.start()
     assert wait_until(lambda: any(m.payload == "online" for m in recorder.on("facegate/v1/status")), 30)
 
