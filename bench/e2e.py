@@ -5,8 +5,9 @@ scratch MariaDB database and uses a scratch Redis database, enrols people from t
 enrolment service (stored as raw photos, preprocessed, trained), plays a 640x480 video in which held-out photos of
 them and of strangers pass the gate one at a time, and measures, with one and with two recognition worker processes:
 latency from the first frame that shows the face to the event delivered by the gate endpoint (p50, p95), frames
-processed per second, frames dropped, events lost/duplicated/wrong. The scenes, processes, gate poller and scoring
-are the test kit's (testkit/).
+processed per second, frames dropped, events lost/duplicated/wrong. With --with-mqtt each run is repeated while the
+MQTT publisher runs (a private Mosquitto) and other gates make events, so the table shows the recognition path's
+latency before and after in one run. The scenes, processes, gate poller and scoring are the test kit's (testkit/).
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ from app.gates.decide import pending_key, window_key
 from app.gates.stream import gate_stream_key
 from app.recognition.configured import recognizer_from_config
 from app.redis_client import get_redis
+from bench.mqtt import add_gates, broker_and_publisher
 from camera_ingest.reader import GateReader, ReaderSettings
 from camera_ingest.sender import celery_sender
 from testkit.gate_poller import GatePoller
+from testkit.mqtt import EventLoad
 from testkit.processes import REPO_ROOT, celery_worker, web_app
 from testkit.scenes import Pass, one_face, plan_passes, write_scene
 from testkit.scoring import percentile, score_run
@@ -112,15 +115,27 @@ def run_bench(args: argparse.Namespace, env: dict[str, str], root: Path) -> tupl
             create_staff(name, first, last or first, gate_names=["Bench"])
         gate_id = gate.id
         enrol_and_train(enrolled)
+        mqtt_gates = add_gates(args.mqtt_gates) if args.with_mqtt else []
     web = web_app(env, root / "web.log")
     web.start(timeout=90)
+    photo = next(iter(enrolled.values()))[0]
+
+    def run(processes: int) -> dict:
+        return run_workers(processes, env, gate_id, token, web.url, video, passes, photo, args, root)
+
+    runs = []
     try:
-        runs = [
-            run_workers(
-                int(n), env, gate_id, token, web.url, video, passes, next(iter(enrolled.values()))[0], args, root
-            )
-            for n in args.workers.split(",")
-        ]
+        for n in (int(count) for count in args.workers.split(",")):
+            runs.append(run(n) | {"mqtt": "off"})
+            if args.with_mqtt:
+                # The same run again while the MQTT publisher follows every gate and other gates make events.
+                with broker_and_publisher(env, root / f"mqtt-{n}"):
+                    others = [other for other in mqtt_gates if other != gate_id]
+                    load = EventLoad(get_redis(env["REDIS_URL"]), others, args.mqtt_rate).start()
+                    try:
+                        runs.append(run(n) | {"mqtt": "on"})
+                    finally:
+                        load.stop()
     finally:
         web.stop()
     settings = {
@@ -135,6 +150,8 @@ def run_bench(args: argparse.Namespace, env: dict[str, str], root: Path) -> tupl
         "pooling": flask_app.config["POOL_EMBEDDINGS"],
         "detector": flask_app.config["DETECTOR"],
         "embedder": flask_app.config["EMBEDDER"],
+        "mqtt_gates": args.mqtt_gates if args.with_mqtt else 0,
+        "mqtt_rate_per_s": args.mqtt_rate if args.with_mqtt else 0,
     }
     return summarize(runs), settings
 
@@ -152,6 +169,10 @@ def summarize(runs: list[dict]) -> dict:
     }
     for key in EVENT_COUNTS:
         summary[key] = sum(run[key] for run in runs)
+    for label in sorted({run["mqtt"] for run in runs}):
+        chosen = [value for run in runs if run["mqtt"] == label for value in run["latencies"]]
+        summary[f"latency_p50_s_mqtt_{label}"] = percentile(chosen, 50)
+        summary[f"latency_p95_s_mqtt_{label}"] = percentile(chosen, 95)
     summary["runs"] = [
         {key: value for key, value in run.items() if key != "latencies"}
         | {"latency_p50_s": percentile(run["latencies"], 50), "latency_p95_s": percentile(run["latencies"], 95)}
@@ -164,6 +185,7 @@ def print_table(summary: dict, settings: dict) -> None:
     """The runs as a table, then the settings."""
     columns = (
         "workers",
+        "mqtt",
         "passes",
         "latency_p50_s",
         "latency_p95_s",
@@ -198,6 +220,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--mysql-url", default=os.environ.get("FACEGATE_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306")
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14", help="a Redis database the bench may flush")
+    parser.add_argument("--with-mqtt", action="store_true", help="run each worker count again with the MQTT publisher "
+                        "running (a private Mosquitto) and events on --mqtt-gates other gates at --mqtt-rate per s")
+    parser.add_argument("--mqtt-gates", type=int, default=200, help="gates the publisher follows with --with-mqtt")
+    parser.add_argument("--mqtt-rate", type=float, default=10.0, help="events per second on those gates, in total")
     return parser.parse_args(argv)
 
 
