@@ -38,16 +38,22 @@ def background(size: tuple[int, int] = FRAME_SIZE, seed: int = 0) -> np.ndarray:
     return np.clip(ramp * colour + noise, 0, 255).astype(np.uint8)
 
 
+def paste_walker(frame: np.ndarray, photo_bgr: np.ndarray, index: int, centre_x: int | None = None) -> None:
+    """Paste photo_bgr into frame (in place), centred at centre_x (default: the middle) and drifting a few pixels
+    per frame like a walker."""
+    face = cv2.resize(photo_bgr, (PHOTO_SIZE, PHOTO_SIZE), interpolation=cv2.INTER_LINEAR)
+    height, width = frame.shape[:2]
+    centre_x = width // 2 if centre_x is None else centre_x
+    x = centre_x - PHOTO_SIZE // 2 + int(12 * np.sin(index / 6))
+    y = (height - PHOTO_SIZE) // 2 + int(6 * np.cos(index / 9))
+    frame[y : y + PHOTO_SIZE, x : x + PHOTO_SIZE] = face
+
+
 def scene_frame(backdrop: np.ndarray, photo_bgr: np.ndarray | None, index: int) -> np.ndarray:
     """backdrop with photo_bgr (if any) pasted near the centre, drifting a few pixels per frame like a walker."""
     frame = backdrop.copy()
-    if photo_bgr is None:
-        return frame
-    face = cv2.resize(photo_bgr, (PHOTO_SIZE, PHOTO_SIZE), interpolation=cv2.INTER_LINEAR)
-    height, width = frame.shape[:2]
-    x = (width - PHOTO_SIZE) // 2 + int(12 * np.sin(index / 6))
-    y = (height - PHOTO_SIZE) // 2 + int(6 * np.cos(index / 9))
-    frame[y : y + PHOTO_SIZE, x : x + PHOTO_SIZE] = face
+    if photo_bgr is not None:
+        paste_walker(frame, photo_bgr, index)
     return frame
 
 
