@@ -138,6 +138,16 @@ def create_gate(
     return gate, token
 
 
+def rotate_gate_stream_secret(name: str) -> tuple[Gate, str]:
+    """Give the gate's camera stream a new secret (committed); return the gate and the secret, to be shown once."""
+    gate = db.session.scalar(select(Gate).where(Gate.name == name.strip()))
+    if gate is None:
+        raise AccountError(f"No gate named {name!r}.")
+    secret = gate.rotate_stream_secret()
+    db.session.commit()
+    return gate, secret
+
+
 def gate_for_token(token: str) -> Gate | None:
     """The gate whose current API token this is, or None (only the token's hash is stored and compared)."""
     return db.session.scalar(select(Gate).where(Gate.token_hash == hash_token(token)))

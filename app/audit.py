@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models.audit import AuditEntry
 
 # Columns whose values never go into the trail.
-SECRET_FIELDS = frozenset({"password_hash", "token_hash"})
+SECRET_FIELDS = frozenset({"password_hash", "token_hash", "stream_secret"})
 # The attribute that names a thing in the trail, first one found.
 _LABEL_ATTRIBUTES = ("name", "full_name", "username", "staff_id")
 

@@ -158,6 +158,8 @@ class Config:
         self.WEB_THREADS = _env_int("FACEGATE_WEB_THREADS", 128)
         self.TLS_CERT_FILE = _env_str("FACEGATE_TLS_CERT", "")
         self.TLS_KEY_FILE = _env_str("FACEGATE_TLS_KEY", "")
+        # The site CA that the gates' https:// camera streams must be signed by (camera_ingest); empty: system CAs.
+        self.CAMERA_CA_FILE = _env_str("FACEGATE_CAMERA_CA_FILE", "")
 
         # Web app.
         self.SESSION_COOKIE_HTTPONLY = True
@@ -298,6 +300,8 @@ class Config:
             if bool(self.TLS_CERT_FILE) != bool(self.TLS_KEY_FILE) or (path and not Path(path).is_file()):
                 raise ConfigError(f"{name} must name a PEM file, and FACEGATE_TLS_CERT and FACEGATE_TLS_KEY be set "
                                   f"together; got {path!r}")  # fmt: skip
+        if self.CAMERA_CA_FILE and not Path(self.CAMERA_CA_FILE).is_file():
+            raise ConfigError(f"FACEGATE_CAMERA_CA_FILE must name a PEM file, got {self.CAMERA_CA_FILE!r}")
         if not 1 <= self.INGEST_JPEG_QUALITY <= 100:
             raise ConfigError(f"FACEGATE_INGEST_JPEG_QUALITY must be 1-100, got {self.INGEST_JPEG_QUALITY}")
         if not 0.0 <= self.LIVENESS_THRESHOLD <= 1.0:  # also refuses NaN

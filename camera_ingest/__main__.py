@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     only = {int(part) for part in args.gates.split(",")} if args.gates else None
     engine = sa.create_engine(config.SQLALCHEMY_DATABASE_URI, **config.SQLALCHEMY_ENGINE_OPTIONS)
     settings = ReaderSettings(
-        fps=args.fps, max_in_flight=args.max_in_flight, jpeg_quality=config.INGEST_JPEG_QUALITY, loop_files=args.loop
+        fps=args.fps, max_in_flight=args.max_in_flight, jpeg_quality=config.INGEST_JPEG_QUALITY, loop_files=args.loop,
+        ca_file=config.CAMERA_CA_FILE or None,
     )
     supervisor = Supervisor(settings, get_redis(config.REDIS_URL), celery_sender(config.REDIS_URL))
     stop = threading.Event()

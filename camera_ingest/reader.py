@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import redis
 
-from app.cameras import CameraError, open_camera, parse_source
+from app.cameras import CameraError, CameraSource, as_camera_source, open_camera, parse_source
 from app.gates.in_flight import release_slot, take_slot
 from app.observability.logfmt import logfmt
 
@@ -25,7 +25,8 @@ FrameSender = Callable[[int, int, float, bytes], None]
 
 @dataclass
 class ReaderSettings:
-    """How a reader samples and sends: frames per second, frames in flight per gate, JPEG quality, backoff, looping."""
+    """How a reader samples and sends: frames per second, frames in flight per gate, JPEG quality, backoff, looping,
+    and the site CA that https:// camera streams must be signed by."""
 
     fps: float = 10.0
     max_in_flight: int = 4
@@ -33,6 +34,7 @@ class ReaderSettings:
     backoff_start_s: float = 1.0
     backoff_max_s: float = 60.0
     loop_files: bool = False
+    ca_file: str | None = None
 
 
 @dataclass
@@ -66,19 +68,21 @@ class GateReader(threading.Thread):
     def __init__(
         self,
         gate_id: int,
-        source: str,
+        source: str | CameraSource,
         settings: ReaderSettings,
         client: redis.Redis,
         send: FrameSender,
     ) -> None:
         super().__init__(name=f"gate-{gate_id}", daemon=True)
-        self.gate_id, self.source, self.settings = gate_id, source, settings
+        # source (the location, for logs and comparisons) never carries the stream's secret; camera does.
+        self.camera = as_camera_source(source)
+        self.gate_id, self.source, self.settings = gate_id, self.camera.location, settings
         self.stats = ReaderStats()
         # Wall-clock time the latest opening started reading (a file's frame i plays at this + i / its fps).
         self.playback_started_at: float | None = None
         self._client, self._send = client, send
         self._stop_event = threading.Event()
-        self._is_file = isinstance(parse_source(source), str) and "://" not in source
+        self._is_file = isinstance(parse_source(self.source), str) and "://" not in self.source
 
     def stop(self) -> None:
         """Ask the reader to finish (it exits within one frame or one backoff wait)."""
@@ -89,7 +93,7 @@ class GateReader(threading.Thread):
         backoff = self.settings.backoff_start_s
         while not self._stop_event.is_set():
             try:
-                capture = open_camera(self.source)
+                capture = open_camera(self.source, secret=self.camera.secret, ca_file=self.settings.ca_file)
             except CameraError as exc:
                 self.stats.open_failures += 1
                 logger.warning(logfmt("camera_open_failed", gate=self.gate_id, error=str(exc), retry_s=backoff))

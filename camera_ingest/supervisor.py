@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import redis
 
+from app.cameras import CameraSource, as_camera_source
 from app.observability.logfmt import logfmt
 from camera_ingest.reader import FrameSender, GateReader, ReaderSettings
 
@@ -23,10 +24,12 @@ class Supervisor:
         # Counters of readers that were stopped, so totals survive a gate's removal.
         self.retired: dict[int, dict] = {}
 
-    def reconcile(self, sources: dict[int, str]) -> None:
-        """Start readers for new gates, restart those whose camera changed, stop those no longer listed."""
+    def reconcile(self, sources: dict[int, str | CameraSource]) -> None:
+        """Start readers for new gates, restart those whose camera (or its secret) changed, stop those no longer
+        listed."""
+        sources = {gate_id: as_camera_source(source) for gate_id, source in sources.items()}
         for gate_id, reader in list(self.readers.items()):
-            if sources.get(gate_id) != reader.source:
+            if sources.get(gate_id) != reader.camera:
                 logger.info(logfmt("reader_stopping", gate=gate_id, source=reader.source))
                 self._retire(gate_id)
         for gate_id, source in sources.items():
@@ -53,7 +56,9 @@ class Supervisor:
                 totals[name] = totals.get(name, 0) + value
         return result
 
-    def run(self, list_sources: Callable[[], dict[int, str]], reload_s: float, stop: threading.Event) -> None:
+    def run(
+        self, list_sources: Callable[[], dict[int, str | CameraSource]], reload_s: float, stop: threading.Event
+    ) -> None:
         """Reconcile every reload_s seconds until stop is set, then stop every reader."""
         while not stop.is_set():
             try:

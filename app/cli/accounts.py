@@ -5,7 +5,14 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from app.accounts import AccountError, create_admin, create_gate, create_staff, set_password
+from app.accounts import (
+    AccountError,
+    create_admin,
+    create_gate,
+    create_staff,
+    rotate_gate_stream_secret,
+    set_password,
+)
 from app.audit import cli_actor, record, snapshot, target_of
 
 users_cli = AppGroup("users", help="Web accounts.")
@@ -77,3 +84,16 @@ def add_gate_command(name: str, camera: str, ip_address: str | None, voice: bool
     record(cli_actor(), "create", target_of(gate), after=snapshot(gate))
     click.echo(f"Gate {gate.name!r} created with id {gate.id}.")
     click.echo(f"API token (shown once; put it in the gate's config): {token}")
+
+
+@gates_cli.command("stream-secret")
+@click.argument("name")
+def stream_secret_command(name: str) -> None:
+    """Give the gate's camera stream a new secret and print it once (for the Pi's /etc/facegate/stream-secret)."""
+    try:
+        gate, secret = rotate_gate_stream_secret(name)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    record(cli_actor(), "rotate stream secret", target_of(gate))
+    click.echo(f"Camera stream secret of gate {gate.name!r} (shown once; camera_ingest sends it from now on):")
+    click.echo(secret)

@@ -40,6 +40,9 @@ class Gate(db.Model):
     camera_source: Mapped[str] = mapped_column(String(512), default="")
     # Unique and indexed: the gate endpoint finds a gate by its token's hash on every request.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    # The credential camera_ingest sends to the gate's own camera stream (`python -m gate_client.stream`); never
+    # shown after `flask gates stream-secret` prints it, never in the audit trail (app/audit.py SECRET_FIELDS).
+    stream_secret: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # What a face that is not live (a photo) does here: "enforce" refuses it, "warn" logs it, "off" ignores it
     # (app/gates/liveness.py, docs/liveness.md).
@@ -75,6 +78,11 @@ class Gate(db.Model):
         token = secrets.token_urlsafe(32)
         self.token_hash = hash_token(token)
         return token
+
+    def rotate_stream_secret(self) -> str:
+        """Give the gate's camera stream a new secret; return it (to be put on the gate's Pi)."""
+        self.stream_secret = secrets.token_urlsafe(32)
+        return self.stream_secret
 
     def is_online(self, max_silence: timedelta = timedelta(seconds=60)) -> bool:
         """Whether the gate sent a heartbeat within max_silence."""
