@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import DecisionFace, Staff
@@ -32,8 +33,8 @@ def record_decision_face(
     crop: bytes | None,
     frame: bytes | None = None,
 ) -> None:
-    """Keep the face of a delivered decision (once: a retried delivery finds the row): its vector, crop (the
-    decision's snapshot) and, if stashed, whole frame; committed.
+    """Keep the face of a delivered decision (once: a retried or concurrent delivery finds the row): its vector,
+    crop (the decision's snapshot) and, if stashed, whole frame; committed.
 
     embedder names the full vector layout; a vector with only its FaceNet part is recorded under FaceNet's name.
     """
@@ -55,7 +56,10 @@ def record_decision_face(
             frame=frame,
         )
     )
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # another worker delivering the same decision recorded it first
+        db.session.rollback()
 
 
 def site_cohort(embedder: str, max_faces: int, days: int) -> Cohort | None:

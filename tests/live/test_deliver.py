@@ -94,6 +94,7 @@ def test_a_decision_retried_after_a_crash_writes_one_row_and_one_event(site, db)
     assert [e["id"] for e in stream_events(site, site["front"])] == [decision.id]
 
 
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")  # a worker must not crash
 def test_two_workers_delivering_the_same_decisions_write_each_once(app, site, db) -> None:
     for at in (1000.0, 2000.0, 3000.0, 4000.0):
         pend(site, site["front"], "E1", at)
