@@ -195,6 +195,8 @@ class Config:
         self.SNAPSHOT_DAYS = _env_int("FACEGATE_SNAPSHOT_DAYS", 30)
         # Also keep the whole frame that decided (a JPEG as the camera sent it), not only the face crop.
         self.SNAPSHOT_FRAMES = _env_bool("FACEGATE_SNAPSHOT_FRAMES", False)
+        # The admin's live camera view: each gate's latest processed frame kept in Redis for a few seconds.
+        self.LIVE_VIEW = _env_bool("FACEGATE_LIVE_VIEW", True)
 
         # Enrolment.
         self.CAPTURE_SHOTS = _env_int("FACEGATE_CAPTURE_SHOTS", 50)

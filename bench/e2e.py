@@ -62,12 +62,16 @@ def run_workers(
     warm_up_photo: Path,
     args: argparse.Namespace,
     logs: Path,
+    live_view: bool = True,
 ) -> dict:
-    """One measured run with `processes` worker processes: play the video through camera_ingest's reader, score it."""
+    """One measured run with `processes` worker processes (the live camera view on or off): play the video through
+    camera_ingest's reader, score it."""
     client = get_redis(env["REDIS_URL"])
     client.delete(window_key(gate_id), pending_key(gate_id))
     send = celery_sender(env["REDIS_URL"])
-    worker = celery_worker(env, logs / f"worker-{processes}.log", processes, queues="recognize")
+    worker_env = {**env, "FACEGATE_LIVE_VIEW": "true" if live_view else "false"}
+    log_name = f"worker-{processes}-view-{'on' if live_view else 'off'}.log"
+    worker = celery_worker(worker_env, logs / log_name, processes, queues="recognize")
     worker.start()
     try:
         warm_up(client, send, gate_id, processes, warm_up_photo)
@@ -91,6 +95,7 @@ def run_workers(
         frames_dropped=reader.stats.dropped,
         frames_per_s=reader.stats.sent / elapsed,
         drained=drained,
+        live_view=live_view,
     )
     return result
 
@@ -120,13 +125,14 @@ def run_bench(args: argparse.Namespace, env: dict[str, str], root: Path) -> tupl
     web.start(timeout=90)
     photo = next(iter(enrolled.values()))[0]
 
-    def run(processes: int) -> dict:
-        return run_workers(processes, env, gate_id, token, web.url, video, passes, photo, args, root)
+    def run(processes: int, live_view: bool = True) -> dict:
+        return run_workers(processes, env, gate_id, token, web.url, video, passes, photo, args, root, live_view)
 
     runs = []
     try:
         for n in (int(count) for count in args.workers.split(",")):
-            runs.append(run(n) | {"mqtt": "off"})
+            for view in {"on": [True], "off": [False], "both": [False, True]}[args.live_view]:
+                runs.append(run(n, view) | {"mqtt": "off"})
             if args.with_mqtt:
                 # The same run again while the MQTT publisher follows every gate and other gates make events.
                 with broker_and_publisher(env, root / f"mqtt-{n}"):
@@ -186,6 +192,7 @@ def print_table(summary: dict, settings: dict) -> None:
     columns = (
         "workers",
         "mqtt",
+        "live_view",
         "passes",
         "latency_p50_s",
         "latency_p95_s",
@@ -224,6 +231,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "running (a private Mosquitto) and events on --mqtt-gates other gates at --mqtt-rate per s")
     parser.add_argument("--mqtt-gates", type=int, default=200, help="gates the publisher follows with --with-mqtt")
     parser.add_argument("--mqtt-rate", type=float, default=10.0, help="events per second on those gates, in total")
+    parser.add_argument("--live-view", choices=("on", "off", "both"), default="on",
+                        help="the workers keep the live camera view (FACEGATE_LIVE_VIEW); both: off, then on, per "
+                             "worker count, to compare the load it adds")  # fmt: skip
     return parser.parse_args(argv)
 
 

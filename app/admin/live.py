@@ -1,5 +1,6 @@
-"""The admin live page: gate status (door, lockdown, hold-open), open door alarms, the latest gate events and
-passages, refreshed by the browser; and the door controls (remote unlock, hold open, lockdown) with a reason."""
+"""The admin live page: each active gate's camera view, gate status (door, lockdown, hold-open), open door alarms,
+the latest gate events and passages with their snapshots, refreshed by the browser; and the door controls (remote
+unlock, hold open, lockdown) with a reason."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from flask_admin import BaseView, expose
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from app.admin.camera import camera_payload
 from app.admin.security import AdminOnly, admin_actor
 from app.extensions import db
 from app.gates.commands import MAX_HOLD_MINUTES, GateCommandError, find_gate, hold_open, remote_unlock, set_lockdown
@@ -80,6 +82,7 @@ def live_snapshot() -> dict:
     return {
         "gates": [
             {
+                "id": gate.id,
                 "name": gate.name,
                 "active": gate.active,
                 "online": gate.is_online(),
@@ -155,3 +158,16 @@ class LiveView(AdminOnly, BaseView):
     def data(self):
         """The current snapshot as JSON, for the page's script."""
         return jsonify(live_snapshot())
+
+    @expose("/camera/<int:gate_id>.json")
+    def camera(self, gate_id: int):
+        """One gate's camera view as JSON (latest frame, faces, state), polled a few times a second."""
+        gate = db.get_or_404(Gate, gate_id)
+        try:
+            payload = camera_payload(gate, current_app.config["REDIS_URL"])
+        except redis.RedisError:
+            log.warning("live camera view: Redis unreachable", exc_info=True)
+            payload = {"gate": gate.name, "image": None, "faces": [], "message": "Redis is unreachable."}
+        response = jsonify(payload)
+        response.headers["Cache-Control"] = "no-store"
+        return response

@@ -12,6 +12,7 @@ from celery import current_task, shared_task
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
+from app.gates.camera_view import publish_view
 from app.gates.decide import FrameResult, decide_frame
 from app.gates.decision_faces import stash_decision_faces
 from app.gates.deliver import deliver_pending
@@ -65,12 +66,14 @@ def recognize(gate_id: int, seq: int, captured_at: float, jpeg_b64: str) -> None
         model, timings, recognizer = watcher.current(), Timings(), recognizer_from_config(config)
         rgb = decode_frame(jpeg_b64)
         results = identify_frame(rgb, model, recognizer, timings)
+        if rgb is not None and config["LIVE_VIEW"]:
+            publish_view(client, gate_id, seq, captured_at, jpeg_b64, results)
         frame = FrameResult(gate_id, seq, captured_at, frame_votes(results))
         pooled = pooled_classifier(model) if model is not None and config["POOL_EMBEDDINGS"] else None
         decisions = decide_frame(client, frame, rules_for_gate(config, gate_id), pooled)
         if decisions and rgb is not None:
-            frame = jpeg_b64 if config["SNAPSHOT_FRAMES"] else None
-            stash_decision_faces(client, recognizer, rgb, decisions, [r.face for r in results], frame)
+            whole_frame = jpeg_b64 if config["SNAPSHOT_FRAMES"] else None
+            stash_decision_faces(client, recognizer, rgb, decisions, [r.face for r in results], whole_frame)
         events = deliver_pending(client, gate_id, config, recognizer.embedding_name)
         task_id = current_task.request.id if current_task else None
         record_processed_frame(client, gate_id, seq, captured_at, timings, events, watcher.version, task_id)

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts import create_gate, create_staff
+from app.gates.camera_view import latest_view
 from app.gates.decide import window_key
 from app.gates.in_flight import in_flight_key, take_slot
 from app.gates.stream import gate_stream_key
@@ -75,6 +76,10 @@ def test_frames_of_a_stranger_make_one_stranger_event_and_no_row(app, db, rds, g
     assert face.crop.startswith(b"\xff\xd8")
     # The whole deciding frame, byte for byte as the camera sent it (no second encode).
     assert face.frame in {base64.b64decode(frame) for frame in frames}
+    # The live camera view holds the latest frame as sent, with the stranger's box.
+    view = latest_view(rds, gate.id)
+    assert view["jpeg"] == frames[-1] and view["seq"] == 12
+    assert [(mark["label"], mark["rejection"]) for mark in view["faces"]] == [(None, None)]
 
 
 def test_a_corrupt_frame_counts_as_empty_and_frees_its_slot(db, rds, gate) -> None:

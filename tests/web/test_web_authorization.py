@@ -34,6 +34,7 @@ MATRIX = [
     ("GET", "/admin/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
     ("GET", "/admin/live/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
     ("GET", "/admin/live/data.json", (SIGN_IN, 403, 403, 200, SIGN_IN)),
+    ("GET", "/admin/live/camera/{gate}.json", (SIGN_IN, 403, 403, 200, SIGN_IN)),
     ("GET", "/admin/presence/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
     ("GET", "/admin/presence/?format=csv", (SIGN_IN, 403, 403, 200, SIGN_IN)),
     ("GET", "/admin/presence/print", (SIGN_IN, 403, 403, 200, SIGN_IN)),

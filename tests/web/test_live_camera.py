@@ -1,0 +1,53 @@
+"""The live camera view: what the recognize task keeps of each frame, and what the admin's page gets of it."""
+
+from __future__ import annotations
+
+import base64
+import time
+
+import numpy as np
+
+from app.gates.camera_view import VIEW_TTL_S, latest_view, publish_view, view_key
+from app.recognition.classify import FaceVerdict
+from app.recognition.detect import Face
+from app.recognition.pipeline import FaceResult
+from app.redis_client import get_redis
+
+JPEG_B64 = base64.b64encode(b"\xff\xd8 a frame as the camera sent it").decode()
+
+
+def face(box, label=None, rejection=None) -> FaceResult:
+    verdict = None if rejection else FaceVerdict(label, label or "A001", 0.5, None, "test")
+    return FaceResult(Face(box, np.zeros((5, 2)), 0.99), rejection=rejection, verdict=verdict)
+
+
+def test_the_latest_view_keeps_the_frame_as_sent_and_expires(app, redis_client):
+    rds = get_redis(app.config["REDIS_URL"])
+    publish_view(rds, 7, 41, 1000.5, JPEG_B64, [face((10, 20, 50, 60), "A001"), face((1, 2, 3, 4), None)])
+    view = latest_view(rds, 7)
+    assert view["jpeg"] == JPEG_B64 and view["seq"] == 41
+    assert view["faces"] == [{"box": [10.0, 20.0, 50.0, 60.0], "label": "A001", "rejection": None},
+                             {"box": [1.0, 2.0, 3.0, 4.0], "label": None, "rejection": None}]  # fmt: skip
+    assert 0 < rds.ttl(view_key(7)) <= VIEW_TTL_S
+    assert latest_view(rds, 8) is None
+
+
+def test_admins_get_names_boxes_and_the_frame_others_get_nothing(app, db, people, admin_client, alice_client):
+    rds = get_redis(app.config["REDIS_URL"])
+    url = f"/admin/live/camera/{people.gate.id}.json"
+    empty = admin_client.get(url).get_json()
+    assert empty["image"] is None and "No frame processed" in empty["message"]
+    faces = [face((10, 20, 50, 60), "A001"), face((100, 20, 50, 60)), face((200, 20, 20, 20), rejection="too small")]
+    publish_view(rds, people.gate.id, 3, time.time(), JPEG_B64, faces)
+    payload = admin_client.get(url).get_json()
+    assert payload["image"] == f"data:image/jpeg;base64,{JPEG_B64}" and payload["gate"] == "Front"
+    assert [(f["caption"], f["kind"]) for f in payload["faces"]] == [
+        ("Alice Archer", "known"), ("stranger", "stranger"), ("too small", "unidentified")
+    ]
+    assert alice_client.get(url).status_code == 403
+    gate_client = app.test_client()
+    gate_client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {people.gate_token}"
+    assert gate_client.get(url).status_code == 302
+    assert admin_client.get("/admin/live/camera/999999.json").status_code == 404
+    page = admin_client.get("/admin/live/").get_data(as_text=True)
+    assert f'data-url="{url}"' in page and "camera.js" in page
