@@ -9,10 +9,11 @@ from flask import Blueprint, Response, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.charts import hourly_traffic, presence_over_day, time_inside
 from app.error_pages import forbidden_page
 from app.extensions import db
 from app.models import Staff
-from app.reports import attendance, attendance_csv, format_duration, load_passages
+from app.reports import AttendanceDay, Passage, attendance, attendance_csv, format_duration, load_passages
 from app.sitetime import site_zone
 
 bp = Blueprint("reports", __name__)
@@ -51,7 +52,8 @@ def attendance_report():
         staff = current_user.staff
         if staff is None or (wanted and wanted != staff.staff_id):
             return forbidden_page()
-    rows = [] if error else attendance(load_passages(start, end, zone, staff.id if staff else None), zone, start, end)
+    passages = [] if error else load_passages(start, end, zone, staff.id if staff else None)
+    rows = attendance(passages, zone, start, end)
     if request.args.get("format") == "csv" and not error:
         name = f"attendance_{start.isoformat()}_{end.isoformat()}.csv"
         return Response(
@@ -68,4 +70,22 @@ def attendance_report():
         error=error,
         zone=zone.key,
         format_duration=format_duration,
+        today=datetime.now(zone).date(),
+        month_start=datetime.now(zone).date().replace(day=1),
+        charts=_charts(passages, rows, zone, end, per_person=current_user.is_admin and staff is None),
     ), 400 if error else 200
+
+
+def _charts(passages: list[Passage], rows: list[AttendanceDay], zone: ZoneInfo, day: date, per_person: bool) -> dict:
+    """The attendance charts' numbers: traffic per hour, presence over the last day, time inside per person (or,
+    for one person, per day)."""
+    inside = time_inside(rows, "person" if per_person else "day")
+    title = "Hours inside per person" if per_person else "Hours inside per day"
+    return {
+        "zone": zone.key,
+        "charts": {
+            "hourly": {"kind": "hourly", **hourly_traffic(passages, zone)},
+            "presence": {"kind": "presence", **presence_over_day(passages, zone, day)},
+            "inside": {"kind": "inside", "title": title, **inside},
+        },
+    }
