@@ -33,9 +33,11 @@ def _caption(mark: dict, names: dict[str, str]) -> tuple[str, str]:
 
 
 def camera_payload(gate: Gate, redis_url: str) -> dict:
-    """The gate's state and latest view for the page: image (a data: URL, or None when no frame came in the last
-    few seconds), faces (box, caption, kind) and when the frame was captured (site time)."""
-    state = {"gate": gate.name, "active": gate.active, "online": gate.is_online()}
+    """The gate's state (online, door open/closed when it has a contact, lockdown) and latest view for the page:
+    image (a data: URL, or None when no frame came in the last few seconds), faces (box, caption, kind) and when
+    the frame was captured (site time)."""
+    state = {"gate": gate.name, "active": gate.active, "online": gate.is_online(), "door": gate.door_state or "",
+             "lockdown": gate.lockdown}  # fmt: skip
     view = latest_view(get_redis(redis_url), gate.id)
     if view is None:
         reason = "the gate is inactive" if not gate.active else "is camera_ingest running, and a worker?"

@@ -32,11 +32,15 @@
     var message = card.querySelector(".camera-message");
     var info = card.querySelector(".camera-info");
     var state = card.querySelector(".camera-state");
+    var door = card.querySelector(".camera-door");
+    var lockdown = card.querySelector(".camera-lockdown");
     var lastSeq = null;
 
     function show(data) {
       state.textContent = data.online ? "online" : "offline";
       state.className = "camera-state badge badge-" + (data.online ? "success" : "secondary");
+      door.textContent = data.door ? "door " + data.door : "";
+      lockdown.hidden = !data.lockdown;
       if (!data.image) {
         message.textContent = data.message;
         message.hidden = false;

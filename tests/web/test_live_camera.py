@@ -41,6 +41,11 @@ def test_admins_get_names_boxes_and_the_frame_others_get_nothing(app, db, people
     publish_view(rds, people.gate.id, 3, time.time(), JPEG_B64, faces)
     payload = admin_client.get(url).get_json()
     assert payload["image"] == f"data:image/jpeg;base64,{JPEG_B64}" and payload["gate"] == "Front"
+    assert (payload["door"], payload["lockdown"]) == ("", False)
+    people.gate.door_state, people.gate.lockdown = "open", True
+    db.session.commit()
+    assert {k: v for k, v in admin_client.get(url).get_json().items() if k in ("door", "lockdown")} == {
+        "door": "open", "lockdown": True}
     assert [(f["caption"], f["kind"]) for f in payload["faces"]] == [
         ("Alice Archer", "known"), ("stranger", "stranger"), ("too small", "unidentified")
     ]

@@ -183,8 +183,8 @@ def test_the_live_page_shows_gate_status_log_rows_and_stream_events(app, people,
     page = text(admin_client.get("/admin/live/"))
     assert "live.js" in page and "Alice Archer (A001)" in page
     data = admin_client.get("/admin/live/data.json").get_json()
-    assert data["gates"] == [{"name": "Front", "active": True, "online": True, "door": "", "mode": "",
-                              "last_heartbeat": data["gates"][0]["last_heartbeat"]}]
+    assert data["gates"] == [{"id": people.gate.id, "name": "Front", "active": True, "online": True, "door": "",
+                              "mode": "", "last_heartbeat": data["gates"][0]["last_heartbeat"]}]
     assert [(p["person"], p["status"]) for p in data["passages"]] == [("Alice Archer (A001)", "in")]
     assert [(e["gate"], e["type"]) for e in data["events"]] == [("Front", "stranger")]
 
