@@ -21,6 +21,7 @@ from app.admin.api_tokens import ApiTokenAdmin
 from app.admin.audit import AuditAdmin
 from app.admin.enrolment import EnrolmentView
 from app.admin.gates import GateAdmin
+from app.admin.integrations import IntegrationsStatusView
 from app.admin.live import LiveView
 from app.admin.logs import LogAdmin
 from app.admin.people import AdminAccountAdmin, StaffAdmin
@@ -84,6 +85,7 @@ def init_admin(flask_app: Flask) -> Admin:
     admin.add_view(WebhookAdmin(Webhook, db, name="Webhooks", endpoint="webhooks", category="Integrations"))
     admin.add_view(WebhookDeliveryAdmin(WebhookDelivery, db, name="Webhook deliveries", endpoint="webhook_deliveries",
                                         category="Integrations"))
+    admin.add_view(IntegrationsStatusView(name="Status", endpoint="integrations", category="Integrations"))
     admin.add_view(ApiTokenAdmin(ApiToken, db, name="API tokens", endpoint="api_tokens", category="Integrations"))
     admin.add_link(MenuLink(name="Attendance", endpoint="reports.attendance_report"))
     return admin

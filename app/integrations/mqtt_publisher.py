@@ -19,6 +19,7 @@ from app.integrations.gate_state import fold_event, initial_state, relock_if_due
 from app.integrations.hass import discovery_messages, removal_messages
 from app.integrations.mqtt_link import BrokerError, BrokerLink, BrokerSettings, Message
 from app.integrations.mqtt_topics import OFFLINE, ONLINE, Topics
+from app.integrations.status import record_status
 
 logger = logging.getLogger(__name__)
 STATE_KEY = "facegate:integrations:mqtt:state"
@@ -56,19 +57,23 @@ class MqttPublisher:
                 link.connect()
             except BrokerError as exc:
                 logger.error("MQTT: %s; retrying in %g s", exc, backoff)
+                record_status(self.redis, "mqtt", "error", f"{exc}; retrying")
                 stop.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_S)
                 continue
             logger.info("MQTT: connected to %s:%s", self.settings.host, self.settings.port)
+            record_status(self.redis, "mqtt", "ok", f"connected to {self.settings.host}:{self.settings.port}")
             backoff = 1.0
             try:
                 self._serve(link, stop)
                 link.publish([self.topics.status_message(OFFLINE)])
             except BrokerError as exc:
                 logger.error("MQTT: %s; reconnecting", exc)
+                record_status(self.redis, "mqtt", "error", f"{exc}; reconnecting")
             finally:
                 link.close()
         logger.info("MQTT publisher stopped after %d messages", self.published)
+        record_status(self.redis, "mqtt", "stopped", f"stopped after {self.published} messages")
 
     def _serve(self, link: BrokerLink, stop: threading.Event) -> None:
         self.gates = {}

@@ -6,6 +6,7 @@ Run by `flask integrations webhooks` (app/cli/integrations.py); one per site. It
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -15,6 +16,7 @@ import redis
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.integrations.follower import GateInfo, StreamFollower, announce_presence
+from app.integrations.status import record_status
 from app.integrations.webhooks import active_webhooks, record_deliveries
 from app.models import Webhook
 
@@ -53,14 +55,19 @@ class WebhookDispatcher:
                 self.dispatch_new_events(block_ms=500)
             except (redis.RedisError, SQLAlchemyError) as exc:
                 logger.error("webhooks: %s; retrying in 2 s", exc)
+                with contextlib.suppress(redis.RedisError):
+                    record_status(self.redis, "webhooks", "error", f"{exc}; retrying")
                 stop.wait(2.0)
         logger.info("webhook dispatcher stopped after queueing %d deliveries", self.queued)
+        record_status(self.redis, "webhooks", "stopped", f"stopped after queueing {self.queued} deliveries")
 
     def reload(self) -> None:
         """Re-read the gates (announcing online/offline changes) and the active webhooks."""
         self.gates = {gate.id: gate for gate in self.load_gates()}
         announce_presence(self.redis, self.gates.values(), self.config["EVENT_STREAM_MAXLEN"])
         self.hooks = active_webhooks()
+        record_status(self.redis, "webhooks", "ok", f"following {len(self.gates)} gates for {len(self.hooks)} "
+                                                    f"active webhooks; {self.queued} deliveries queued")  # fmt: skip
 
     def dispatch_new_events(self, block_ms: int = 500) -> int:
         """Record and queue the deliveries of the events after the cursors, then commit them; how many events."""

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from app.extensions import db as _db
 from app.gates.stream import gate_stream_key
+from app.integrations.status import read_statuses
 from app.models import Gate
 from app.models.types import utcnow
 from testkit.mqtt import MqttRecorder
@@ -148,6 +149,8 @@ def test_a_broker_refusing_the_credentials_is_a_clear_error_and_nothing_is_lost(
         wrong = start_publisher(mqtt_config(app, port, MQTT_URL=f"mqtt://facegate:wrong@127.0.0.1:{port}"))
         assert wait_until(lambda: "refused the connection" in caplog.text, 10)
         assert "Not authorized" in caplog.text or "Bad user name or password" in caplog.text
+        status = read_statuses(rds)["mqtt"]
+        assert status["state"] == "error" and "refused the connection" in status["detail"]  # shown to admins
         wrong.stop()
         assert rds.hget("facegate:integrations:mqtt:cursors", str(front)) is None
 

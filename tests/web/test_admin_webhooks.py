@@ -7,7 +7,9 @@ import html
 
 import sqlalchemy as sa
 
+from app.integrations.status import record_status
 from app.models import Webhook, WebhookDelivery
+from app.redis_client import get_redis
 
 
 def text(response) -> str:
@@ -57,3 +59,10 @@ def test_deliveries_are_listed_and_failed_ones_retried(people, db, admin_client,
     db.session.expire_all()
     assert db.session.get(WebhookDelivery, failed.id).state == "pending"
     assert db.session.get(WebhookDelivery, done.id).state == "delivered"
+
+
+def test_the_integrations_status_shows_a_broker_error(people, db, admin_client, app) -> None:
+    client = get_redis(app.config["REDIS_URL"])
+    record_status(client, "mqtt", "error", "the MQTT broker broker:1883 refused the connection: Not authorized")
+    page = text(admin_client.get("/admin/integrations/"))
+    assert "refused the connection: Not authorized" in page and "never ran" in page  # webhooks never reported

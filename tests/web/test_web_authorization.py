@@ -41,6 +41,7 @@ MATRIX = [
     ("GET", "/admin/staff/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
     ("GET", "/admin/webhooks/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
     ("GET", "/admin/api_tokens/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
+    ("GET", "/admin/integrations/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
     ("GET", "/admin/api_tokens/new/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
     # The scripts' API takes personal API tokens only (tests/web/test_api_v1.py): no session, no gate token.
     ("GET", "/api/v1/staff", (401, 401, 401, 401, 401)),
