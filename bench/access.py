@@ -6,11 +6,13 @@ windows and a holiday calendar, 80 group rules and 20 personal rules over the ga
 clearance, and an anti-passback area on a fifth of the gates. Then, for --decisions random (person, gate, instant)
 triples spread over a year in the site's time zone, it times, per decision:
 
-1. `rules`: what log_writer.record_decision runs for the rules: the cached policy (one query for its revision)
-   and check_access;
-2. `rules, policy held`: check_access alone on a policy already in memory;
-3. `anti-passback`: check_passback at a gate of the area (one read: the area's mode and the person's side);
-4. `rules + anti-passback`: 1 and 3 together, the whole added cost at an area's gate;
+1. `person lookup, before` and `person lookup, now`: record_decision's query for the person as it was before access
+   rules, and as it is now (with the policy's revision as a subquery), in alternating order;
+2. `rules on the cached policy`: policy_at (the process's cached policy for that revision) and check_access;
+3. `added by the rules`: per decision, (now - before) + 2: what the rule checks add;
+4. `anti-passback (area gates)`: check_passback at a gate of the area (one read: the area's mode and the person's
+   side);
+5. `one round trip (SELECT 1)`: the database's round trip on this machine, for scale;
 
 and, once per policy change, `policy reload` (load_policy: the whole policy read from the database).
 """
@@ -33,7 +35,7 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.access.passback import check_passback
-from app.access.policy import current_policy, load_policy
+from app.access.policy import current_policy, load_policy, policy_at, revision_column
 from app.access.rules import PersonPass, check_access
 from app.extensions import db
 from app.models import (
@@ -54,6 +56,8 @@ from testkit.processes import REPO_ROOT
 from testkit.scoring import percentile
 from testkit.site import drop_scratch, scratch_environment
 
+CHECKS = ("person lookup, before", "person lookup, now", "rules on the cached policy", "added by the rules",
+          "anti-passback (area gates)", "one round trip (SELECT 1)")
 GROUPS = 20
 SCHEDULES = 10
 ZONE = "Europe/Berlin"
@@ -130,14 +134,19 @@ def _timed(function, *args) -> tuple[float, object]:
     return (time.perf_counter() - started) * 1000, result
 
 
-def decide_rules(person: PersonPass, gate_id: int, when: datetime):
-    """What log_writer.record_decision runs for the rules: the cached policy, then check_access."""
-    return check_access(current_policy(ZONE), person, gate_id, when)
+def _lookup(query, code: str):
+    """The row of record_decision's person lookup."""
+    return db.session.execute(query, {"code": code}).first()
+
+
+def _rules(revision: str | None, staff_pk: int, gate_id: int, when: datetime):
+    """What record_decision runs for the rules once it has the revision: the cached policy and check_access."""
+    return check_access(policy_at(revision, ZONE), PersonPass(staff_pk), gate_id, when)
 
 
 def _summary(values: list[float]) -> dict:
     return {"n": len(values), "p50_ms": percentile(values, 50), "p95_ms": percentile(values, 95),
-            "p99_ms": percentile(values, 99), "max_ms": max(values)}  # fmt: skip
+            "p99_ms": percentile(values, 99), "max_ms": max(values) if values else None}  # fmt: skip
 
 
 def measure(args: argparse.Namespace) -> dict:
@@ -148,22 +157,37 @@ def measure(args: argparse.Namespace) -> dict:
     build_s = time.perf_counter() - started
     held = current_policy(ZONE)
     reloads = [_timed(load_policy, held.zone)[0] for _ in range(args.reloads)]
+    codes = dict(db.session.execute(sa.select(Staff.id, Staff.staff_id)).all())
     year = datetime(2026, 1, 1, tzinfo=UTC)
     triples = [(rng.choice(staff_pks), rng.choice(gate_ids), year + timedelta(seconds=rng.randrange(365 * 86400)))
                for _ in range(args.decisions)]  # fmt: skip
     gates = {gate.id: gate for gate in db.session.scalars(sa.select(Gate))}
-    rules_ms, held_ms, passback_ms, both_ms, granted = [], [], [], [], 0
-    for staff_pk, gate_id, when in triples:
-        person = PersonPass(staff_pk)
-        spent, verdict = _timed(decide_rules, person, gate_id, when)
-        rules_ms.append(spent)
+    before_q = sa.select(Staff).where(Staff.staff_id == sa.bindparam("code"))
+    now_q = sa.select(Staff, revision_column()).where(Staff.staff_id == sa.bindparam("code"))
+    times: dict[str, list[float]] = {name: [] for name in CHECKS}
+    granted = 0
+    for index, (staff_pk, gate_id, when) in enumerate(triples):
+        # The lookup record_decision made before the rules, and the one it makes now (with the policy revision),
+        # in alternating order; each decision in its own transaction, as each frame's task.
+        pair = [("before", before_q), ("now", now_q)]
+        revision = None
+        for name, query in pair if index % 2 else pair[::-1]:
+            spent, found = _timed(_lookup, query, codes[staff_pk])
+            times[f"person lookup, {name}"].append(spent)
+            revision = found[1] if name == "now" else revision
+            db.session.rollback()
+        spent, verdict = _timed(_rules, revision, staff_pk, gate_id, when)
+        times["rules on the cached policy"].append(spent)
+        times["added by the rules"].append(
+            times["person lookup, now"][-1] - times["person lookup, before"][-1] + spent
+        )
         granted += verdict.allowed
-        held_ms.append(_timed(check_access, held, person, gate_id, when)[0])
         if gate_id in area_gates:
-            spent_passback = _timed(check_passback, staff_pk, gates[gate_id])[0]
-            passback_ms.append(spent_passback)
-            both_ms.append(spent + spent_passback)
-        db.session.rollback()  # each decision in its own transaction, as each frame's task
+            times["anti-passback (area gates)"].append(_timed(check_passback, staff_pk, gates[gate_id])[0])
+            db.session.rollback()
+        times["one round trip (SELECT 1)"].append(_timed(db.session.execute, sa.text("SELECT 1"))[0])
+        db.session.rollback()
+    times["policy reload"] = reloads
     rule_count = db.session.scalar(sa.select(sa.func.count()).select_from(AccessRule).where(
         AccessRule.is_clearance.is_(False)))  # fmt: skip
     return {
@@ -171,11 +195,7 @@ def measure(args: argparse.Namespace) -> dict:
         "groups": GROUPS, "schedules": SCHEDULES, "area_gates": len(area_gates), "decisions": len(triples),
         "granted_share": round(granted / len(triples), 3), "build_s": round(build_s, 1),
         "load_average": [round(x, 2) for x in os.getloadavg()],
-        "checks": {
-            "rules": _summary(rules_ms), "rules, policy held": _summary(held_ms),
-            "anti-passback": _summary(passback_ms), "rules + anti-passback": _summary(both_ms),
-            "policy reload": _summary(reloads),
-        },
+        "checks": {name: _summary(values) for name, values in times.items()},
     }  # fmt: skip
 
 
@@ -185,10 +205,10 @@ def print_table(result: dict) -> None:
           f"personal clearances), {result['groups']} groups, {result['schedules']} schedules; "
           f"{result['decisions']} decisions, {result['granted_share']:.0%} granted; "
           f"load average {result['load_average']}")  # fmt: skip
-    print("check                  |     n | p50 ms | p95 ms | p99 ms | max ms")
+    print("check                      |     n |  p50 ms |  p95 ms |  p99 ms |  max ms")
     for name, row in result["checks"].items():
-        print(f"{name:22} | {row['n']:5} | {row['p50_ms']:6.3f} | {row['p95_ms']:6.3f} | {row['p99_ms']:6.3f} | "
-              f"{row['max_ms']:6.2f}")  # fmt: skip
+        print(f"{name:26} | {row['n']:5} | {row['p50_ms']:7.3f} | {row['p95_ms']:7.3f} | {row['p99_ms']:7.3f} | "
+              f"{row['max_ms']:7.2f}")  # fmt: skip
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -51,15 +51,27 @@ def load_policy(zone: ZoneInfo) -> AccessPolicy:
     )  # fmt: skip
 
 
+def revision_column():
+    """The policy's revision as a scalar subquery, to read it with a query the caller makes anyway (no extra round
+    trip): select(Staff, revision_column())."""
+    return select(PolicyRevision.revision).where(PolicyRevision.id == REVISION_ROW).scalar_subquery()
+
+
 def policy_revision() -> str | None:
     """The policy's current revision (None before any change was recorded)."""
-    return db.session.scalar(select(PolicyRevision.revision).where(PolicyRevision.id == REVISION_ROW))
+    return db.session.scalar(select(revision_column()))
 
 
 def current_policy(zone_name: str) -> AccessPolicy:
     """The access policy, from this process's cache while the revision in the database is unchanged."""
+    return policy_at(policy_revision(), zone_name)
+
+
+def policy_at(revision: str | None, zone_name: str) -> AccessPolicy:
+    """The access policy of this revision (read just now from the database), from this process's cache unless the
+    revision changed since it was loaded."""
     global _cached
-    key = (policy_revision(), zone_name)
+    key = (revision, zone_name)
     cached = _cached
     if cached is not None and cached[0] == key:
         return cached[1]
