@@ -40,6 +40,17 @@ def _fail(exc: Exception) -> click.ClickException:
     return click.ClickException(str(exc))
 
 
+def _created(factory, *args):
+    """What factory(*args) creates, audited as the terminal user's creation; a clear error (nothing saved) when the
+    input is bad."""
+    try:
+        made = factory(*args)
+    except AccessError as exc:
+        raise _fail(exc) from exc
+    record(cli_actor(), "create", target_of(made), after=snapshot(made))
+    return made
+
+
 def parse_local(text: str) -> datetime:
     """An ISO date-time; without an offset it is the site's local time."""
     try:
@@ -62,11 +73,7 @@ def _parse_day(text: str) -> date:
 @click.option("--member", "members", multiple=True, help="A staff ID (repeatable).")
 def add_group_command(name: str, description: str, members: tuple[str, ...]) -> None:
     """Create a group of people."""
-    try:
-        group = create_group(name, description, members)
-    except AccessError as exc:
-        raise _fail(exc) from exc
-    record(cli_actor(), "create", target_of(group), after=snapshot(group))
+    group = _created(create_group, name, description, members)
     click.echo(f"Group {group.name!r} created with {len(group.members)} member(s).")
 
 
@@ -92,11 +99,7 @@ def members_command(group: str, add: tuple[str, ...], remove: tuple[str, ...]) -
 @click.option("--calendar", help="The holiday calendar the schedule observes.")
 def add_schedule_command(name: str, windows: tuple[str, ...], calendar: str | None) -> None:
     """Create a weekly schedule."""
-    try:
-        schedule = create_schedule(name, windows, calendar)
-    except AccessError as exc:
-        raise _fail(exc) from exc
-    record(cli_actor(), "create", target_of(schedule), after=snapshot(schedule))
+    schedule = _created(create_schedule, name, windows, calendar)
     click.echo(f"Schedule {schedule.name!r}: " + ", ".join(str(w) for w in schedule.windows))
 
 
@@ -109,11 +112,7 @@ def add_schedule_command(name: str, windows: tuple[str, ...], calendar: str | No
 def add_holiday_command(calendar: str, name: str, first_day: str, last_day: str | None, follows: str | None) -> None:
     """Add a holiday (FIRST_DAY to LAST_DAY, local dates) to a calendar, created if new."""
     first, last = _parse_day(first_day), _parse_day(last_day) if last_day else None
-    try:
-        holiday = create_holiday(calendar, name, first, last, follows)
-    except AccessError as exc:
-        raise _fail(exc) from exc
-    record(cli_actor(), "create", target_of(holiday), after=snapshot(holiday))
+    holiday = _created(create_holiday, calendar, name, first, last, follows)
     click.echo(f"Holiday {holiday} added to {holiday.calendar.name!r}.")
 
 
@@ -125,11 +124,7 @@ def add_holiday_command(calendar: str, name: str, first_day: str, last_day: str 
 @click.option("--gate", "gates", multiple=True, required=True, help="A gate (repeatable).")
 def add_rule_command(name: str, group: str | None, person: str | None, schedule: str, gates: tuple[str, ...]) -> None:
     """Create an access rule: a group or a person may pass these gates during a schedule."""
-    try:
-        rule = create_rule(name, schedule, gates, group, person)
-    except AccessError as exc:
-        raise _fail(exc) from exc
-    record(cli_actor(), "create", target_of(rule), after=snapshot(rule))
+    rule = _created(create_rule, name, schedule, gates, group, person)
     click.echo(f"Rule {rule.name!r} created.")
 
 
@@ -167,11 +162,7 @@ def check_command(person: str, gate: str, when: str | None) -> None:
 @click.option("--out-gate", "out_gates", multiple=True, help="A gate that leads out of it (repeatable).")
 def add_area_command(name: str, mode: str, in_gates: tuple[str, ...], out_gates: tuple[str, ...]) -> None:
     """Create an anti-passback area from its entry and exit gates."""
-    try:
-        area = create_area(name, mode, in_gates, out_gates)
-    except AccessError as exc:
-        raise _fail(exc) from exc
-    record(cli_actor(), "create", target_of(area), after=snapshot(area))
+    area = _created(create_area, name, mode, in_gates, out_gates)
     click.echo(f"Area {area.name!r} ({area.anti_passback}): in {', '.join(in_gates) or '-'}; "
                f"out {', '.join(out_gates) or '-'}.")  # fmt: skip
 
@@ -207,12 +198,8 @@ def reset_passback_command(person: str, area: str | None) -> None:
 def add_visitor_command(visitor_id: str, first_name: str, last_name: str, host: str, gates: tuple[str, ...],
                         valid_from: str, valid_until: str, email: str | None) -> None:  # fmt: skip
     """Enrol a visitor with a temporary pass; add their photos with `flask faces import`."""
-    try:
-        visitor = create_visitor(visitor_id, first_name, last_name, host, list(gates), parse_local(valid_from),
-                                 parse_local(valid_until), email)  # fmt: skip
-    except AccessError as exc:
-        raise _fail(exc) from exc
-    record(cli_actor(), "create", target_of(visitor), after=snapshot(visitor))
+    starts, ends = parse_local(valid_from), parse_local(valid_until)
+    visitor = _created(create_visitor, visitor_id, first_name, last_name, host, list(gates), starts, ends, email)
     click.echo(f"Visitor {visitor.staff_id} ({visitor.full_name}) visiting {visitor.host.staff_id}: pass valid "
                f"{valid_from} to {valid_until}; image folder {visitor.folder}.")  # fmt: skip
 

@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
-from app.access.editing import create_group, create_holiday, create_rule, create_schedule
-from app.models import Log
+from app.access.editing import change_members, create_group, create_holiday, create_rule, create_schedule
+from app.models import AccessRule, Log
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -122,3 +123,15 @@ def test_a_change_to_the_policy_takes_effect_at_the_next_decision(office_hours) 
     assert office_hours.verdict("A1", "Front", when)[0] == "denied"
     create_rule("Ada always", "Always", ["Front"], person="A1")
     assert office_hours.verdict("A1", "Front", when) == ("granted", None)
+
+
+def test_leaving_a_group_or_disabling_a_rule_takes_effect_at_the_next_decision(office_hours, db) -> None:
+    when = at(BERLIN, 2026, 11, 30, 10, 0)
+    assert office_hours.verdict("A1", "Front", when) == ("granted", None)
+    change_members("Office", remove=["A1"])
+    assert office_hours.verdict("A1", "Front", when) == ("denied", "not cleared for this gate")
+    change_members("Office", add=["A1"])
+    rule = db.session.scalar(select(AccessRule).where(AccessRule.name == "Office staff"))
+    rule.enabled = False
+    db.session.commit()
+    assert office_hours.verdict("A1", "Front", when) == ("denied", "not cleared for this gate")
