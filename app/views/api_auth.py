@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import g, request
+from flask import g
 
 from app.api_tokens import token_for
 from app.extensions import db
 from app.models import ApiToken
 from app.models.types import utcnow
 from app.views.api_input import ApiError
-from app.views.token_throttle import client_address, record_token_failure, retry_after_s
+from app.views.token_throttle import presented_bearer_token, record_token_failure
 
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="facegate-api"'}
 
@@ -24,14 +24,7 @@ BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="facegate-api"'}
 def authenticated_token(scope: str) -> ApiToken:
     """The valid API token of the request, allowed scope; ApiError 401 (missing, unknown, revoked, owner no longer an
     active admin), 403 (a read token for a write) or 429 (too many unknown tokens from this address)."""
-    address = client_address()
-    wait = retry_after_s(address)
-    if wait:
-        raise ApiError(429, "too many unknown tokens from this address", {"Retry-After": str(wait)})
-    scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
-    raw = raw.strip()
-    if scheme.lower() != "bearer" or not raw:
-        raise ApiError(401, "missing bearer token (Authorization: Bearer <API token>)", BEARER_CHALLENGE)
+    raw, address = presented_bearer_token(BEARER_CHALLENGE)
     token = token_for(raw)
     if token is None:
         record_token_failure(address)

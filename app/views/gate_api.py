@@ -15,7 +15,7 @@ from app.models.types import utcnow
 from app.observability.metrics import MetricsBatch
 from app.redis_client import get_redis
 from app.views.api_input import ApiError, path_id, query_number, query_text
-from app.views.token_throttle import client_address, record_token_failure, retry_after_s
+from app.views.token_throttle import presented_bearer_token, record_token_failure
 
 bp = Blueprint("gate_api", __name__, url_prefix="/api/gates")
 # Gates authenticate with a bearer token, not a session cookie, so CSRF does not apply.
@@ -32,14 +32,7 @@ def authenticated_gate(gate_id: int) -> Gate:
     An address that sent too many unknown tokens is refused (429) before its token is looked at.
     """
     path_id(gate_id, "gate id")
-    address = client_address()
-    wait = retry_after_s(address)
-    if wait:
-        raise ApiError(429, "too many unknown tokens from this address", {"Retry-After": str(wait)})
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        raise ApiError(401, "missing bearer token", BEARER_CHALLENGE)
+    token, address = presented_bearer_token(BEARER_CHALLENGE)
     gate = gate_for_token(token)
     if gate is None:
         record_token_failure(address)

@@ -13,6 +13,7 @@ import redis
 from flask import current_app, request
 
 from app.redis_client import get_redis
+from app.views.api_input import ApiError
 
 log = logging.getLogger(__name__)
 
@@ -48,3 +49,17 @@ def record_token_failure(address: str) -> None:
             pipe.execute()
     except redis.RedisError:
         log.warning("failed token attempt not counted: Redis unreachable", exc_info=True)
+
+
+def presented_bearer_token(challenge: dict[str, str]) -> tuple[str, str]:
+    """(the request's bearer token, its client address); ApiError 429 when that address sent too many unknown tokens
+    (checked before the token is looked at), 401 with challenge when the request has no bearer token."""
+    address = client_address()
+    wait = retry_after_s(address)
+    if wait:
+        raise ApiError(429, "too many unknown tokens from this address", {"Retry-After": str(wait)})
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(401, "missing bearer token", challenge)
+    return token, address
