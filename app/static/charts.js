@@ -10,13 +10,16 @@
 
   function width(el) { return Math.max(280, el.clientWidth - 16); }
 
-  function categorical(el, title, labels, series, asBars) {
+  // Counts get whole-number ticks only.
+  var COUNT_AXIS = { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] };
+
+  function categorical(el, title, labels, series, asBars, counts) {
     var x = labels.map(function (_, i) { return i; });
     var opts = {
       title: title, width: width(el), height: 240,
       scales: { x: { time: false, range: [-0.5, Math.max(0.5, labels.length - 0.5)] } },
       axes: [{ values: function (u, ticks) { return ticks.map(function (t) { return labels[t] || ""; }); },
-               incrs: [1, 2, 3, 4, 6, 12, 24], space: 40 }, {}],
+               incrs: [1, 2, 3, 4, 6, 12, 24], space: 40 }, counts ? COUNT_AXIS : {}],
       series: [{ label: "", value: function (u, v) { return v == null ? "" : labels[v]; } }].concat(
         series.map(function (s, i) {
           var colour = COLOURS[i % COLOURS.length];
@@ -30,8 +33,9 @@
   function presence(el, chart) {
     var zone = data.zone;
     var opts = {
-      title: "People inside on " + chart.day + " (" + zone + ")", width: width(el), height: 240,
+      title: chart.label + " on " + chart.day + " (" + zone + ")", width: width(el), height: 240,
       tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), zone); },
+      axes: [{}, COUNT_AXIS],
       series: [{}, { label: "inside", stroke: "#007bff", fill: "#007bff33", width: 2,
                      paths: uPlot.paths.stepped({ align: 1 }) }],
       scales: { y: { range: function (u, min, max) { return [0, Math.max(1, max)]; } } }
@@ -43,7 +47,7 @@
     hourly: function (el, c) {
       var hours = c.hours.map(function (h) { return (h < 10 ? "0" : "") + h + ":00"; });
       categorical(el, "Arrivals and departures per hour (" + data.zone + ")", hours,
-                  [{ label: "arrivals", values: c.arrivals }, { label: "departures", values: c.departures }], true);
+                  [{ label: "arrivals", values: c.arrivals }, { label: "departures", values: c.departures }], true, true);
     },
     presence: presence,
     inside: function (el, c) {
@@ -52,7 +56,7 @@
     perDay: function (el, c) {
       var series = Object.keys(c.series).map(function (k) { return { label: k, values: c.series[k] }; });
       if (!series.length) { el.textContent = c.empty; el.className += " empty"; return; }
-      categorical(el, c.title, c.days.map(function (d) { return d.slice(5); }), series, false);
+      categorical(el, c.title, c.days.map(function (d) { return d.slice(5); }), series, false, true);
     }
   };
 

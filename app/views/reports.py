@@ -85,7 +85,8 @@ def _charts(passages: list[Passage], rows: list[AttendanceDay], zone: ZoneInfo, 
         "zone": zone.key,
         "charts": {
             "hourly": {"kind": "hourly", **hourly_traffic(passages, zone)},
-            "presence": {"kind": "presence", **presence_over_day(passages, zone, day)},
+            "presence": {"kind": "presence", "label": "People inside" if per_person else "Inside",
+                         **presence_over_day(passages, zone, day)},
             "inside": {"kind": "inside", "title": title, **inside},
         },
     }
