@@ -1,11 +1,14 @@
-"""Cross-cutting web safety: local-only redirects, security headers, friendly CSRF and size errors."""
+"""Cross-cutting web safety: local-only redirects, security headers, friendly CSRF and size errors, and a request body
+that cannot be read (a broken chunked encoding, a connection cut mid-body) answered 400 instead of 500."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, render_template
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import BadRequest
 
 
 def is_local_url(target: str) -> bool:
@@ -25,9 +28,53 @@ def _add_security_headers(response: Response) -> Response:
     return response
 
 
+class CheckedInput:
+    """The request body stream (wsgi.input), whose read errors are the client's: a 400, not a server error.
+
+    The web server raises its own exceptions when the body is malformed (gunicorn: InvalidChunkSize, NoMoreData...),
+    and they would otherwise surface in a view as an unhandled exception.
+    """
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def _checked(self, read: Callable, *args):
+        try:
+            return read(*args)
+        except Exception as exc:  # whatever the server raises for a body it cannot read
+            raise BadRequest(f"the request body could not be read ({type(exc).__name__})") from None
+
+    def read(self, *args) -> bytes:
+        """read() of the underlying stream."""
+        return self._checked(self._stream.read, *args)
+
+    def readline(self, *args) -> bytes:
+        """readline() of the underlying stream."""
+        return self._checked(self._stream.readline, *args)
+
+    def readlines(self, *args) -> list[bytes]:
+        """readlines() of the underlying stream."""
+        return self._checked(self._stream.readlines, *args)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.readline, b"")
+
+
+def checked_input(wsgi_app: Callable) -> Callable:
+    """wsgi_app with its request body read through CheckedInput."""
+
+    def app(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if "wsgi.input" in environ:
+            environ["wsgi.input"] = CheckedInput(environ["wsgi.input"])
+        return wsgi_app(environ, start_response)
+
+    return app
+
+
 def register_safety(flask_app: Flask) -> None:
-    """Attach the security headers and the error pages for CSRF failures and oversized uploads."""
+    """Attach the security headers, the error pages for CSRF failures and oversized uploads, and the checked body."""
     flask_app.after_request(_add_security_headers)
+    flask_app.wsgi_app = checked_input(flask_app.wsgi_app)
 
     @flask_app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
