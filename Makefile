@@ -4,24 +4,28 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: demo test lint services build-deps browser speech clean
+.PHONY: demo test lint services build-deps dlib-openblas browser speech clean
 
 $(PY):
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
-# pip builds dlib from source (a few minutes, once: pip caches the wheel) against OpenBLAS, which makes its face
-# ResNet 5x faster than the prebuilt dlib-bin wheel; this installs what that build needs.
+# dlib comes prebuilt (the dlib-bin wheel: seconds to install, no BLAS). `make dlib-openblas` replaces it with dlib
+# compiled against OpenBLAS (a few minutes, once: pip caches the wheel): the same descriptors, its face ResNet 5x
+# faster (docs/capacity.md); build-deps installs what that build needs.
 build-deps:
 	dpkg -s libopenblas-dev g++ pkg-config >/dev/null 2>&1 || (apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas-dev g++ pkg-config)
 
+dlib-openblas: build-deps | $(PY)
+	$(PY) -m pip install -q --force-reinstall --no-deps 'dlib>=19.24'
+
 # Reinstall whenever pyproject.toml changes.
-$(STAMP): pyproject.toml | $(PY) build-deps
+$(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[test,tensorflow]'
 	touch $(STAMP)
 
-$(DEMO_STAMP): pyproject.toml | $(PY) build-deps
+$(DEMO_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[gate]'
 	touch $(DEMO_STAMP)
 

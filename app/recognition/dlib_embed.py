@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import functools
+import logging
 
 import numpy as np
 
 from app.recognition.detect import Face
 from app.recognition.embed import l2_normalize
 from app.recognition.threads import limit_blas_threads
+
+logger = logging.getLogger(__name__)
 
 NAME = "dlib-resnet-v1"
 CHIP_SIZE = 150
@@ -28,6 +31,9 @@ class DlibEmbedder:
         self._shape = dlib.shape_predictor(models.pose_predictor_five_point_model_location())
         self._net = dlib.face_recognition_model_v1(models.face_recognition_model_location())
         limit_blas_threads()  # dlib's OpenBLAS is loaded only now
+        if not getattr(dlib, "DLIB_USE_BLAS", False):
+            logger.info("dlib was built without BLAS (the prebuilt wheel): its descriptors are the same, about 5x "
+                        "slower to compute; docs/capacity.md says how to build it against OpenBLAS")  # fmt: skip
 
     def embed(self, rgb: np.ndarray, faces: list[Face]) -> np.ndarray:
         """Unit-length 128-d descriptors for the given faces of an RGB image."""

@@ -57,9 +57,3 @@ def test_standardisation_is_fixed_and_prewhitening_is_per_image() -> None:
     np.testing.assert_allclose(standardize(faces)[1], 127.5 / 128)
     np.testing.assert_allclose(prewhiten(faces), 0.0)
 
-
-def test_dlib_is_built_against_blas() -> None:
-    # The second embedder's speed (docs/recognition.md) rests on this: without BLAS dlib's ResNet is 5x slower.
-    import dlib
-
-    assert dlib.DLIB_USE_BLAS, "dlib was built without BLAS: run `make build-deps`, then reinstall dlib from source"
