@@ -10,7 +10,8 @@ one gate client per gate long-polls the gate endpoint; it stops raising N once t
 frame to the event at the gate client (p50, p95), CPU % of the workers, of camera_ingest + gate clients (this
 process) and of the web app (100 % = one core), the core's mean ms per processed frame and the workers' CPU ms per
 processed frame (waiting for a busy CPU inflates the first, not the second), events lost, duplicated and wrong. The
-headline, `max_gates`, is the largest N with p50 <= --max-p50-s and nothing lost.
+headline, `max_gates`, is the largest N with p50 <= --max-p50-s and nothing lost; with --peer, `peer` holds
+bench.peer's race with face_recognition (its frames/s ratio first), when that package is installed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import argparse
 import json
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -254,6 +256,16 @@ def build_site(args: argparse.Namespace, env: dict[str, str], root: Path) -> tup
     return Site(env, gates, web, workers), next(iter(enrolled.values()))[0]
 
 
+def peer_race(args: argparse.Namespace) -> dict | None:
+    """bench.peer's race on the same faces (its own process: it pins itself to one CPU), or None when the
+    face_recognition package is not installed: the frames/s ratio and both sides' figures."""
+    command = [sys.executable, "-m", "bench.peer", "--faces", str(args.faces), "--frames", "20", "--json"]
+    report = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout.splitlines()[-1])
+    if not report.get("frames"):
+        return None
+    return {"frames_per_s_ratio": report["frames"]["frames_per_s_ratio"]} | report
+
+
 def passes(row: dict, max_p50_s: float) -> bool:
     """Whether a gate count kept the goal: decisions made with latency p50 <= max_p50_s, and none lost."""
     return row["latency_p50_s"] is not None and row["latency_p50_s"] <= max_p50_s and not row["lost"]
@@ -280,7 +292,7 @@ def run_bench(args: argparse.Namespace, env: dict[str, str], root: Path) -> dict
     return {
         "max_gates": max(passing, default=0),
         "per_n": rows,
-        "peer": None,
+        "peer": peer_race(args) if args.peer else None,
         "settings": {
             "fps_per_gate": args.fps, "in_flight_per_gate": args.in_flight, "worker_processes": args.workers,
             "people": args.people, "duration_s": args.duration_s, "max_p50_s": args.max_p50_s, "cpus": os.cpu_count(),
@@ -314,6 +326,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--strangers", type=int, default=40, help="stranger photos checked for one face")
     parser.add_argument("--max-p50-s", type=float, default=1.0, help="the latency p50 a gate count must keep")
     parser.add_argument("--slack-s", type=float, default=3.0, help="an event this long after a visit still counts")
+    parser.add_argument("--peer", action="store_true", help="also run bench.peer's race (minutes) for `peer`")
     parser.add_argument("--keep-going", action="store_true", help="run every gate count, even past the limit")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
