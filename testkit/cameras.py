@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from gate_client.stream import FrameHub, make_handler
+from gate_client.stream_auth import StreamGuard
 from testkit.scenes import Pass, background, scene_frame, showing
 
 
@@ -42,10 +43,11 @@ class SceneCamera:
 
 
 def serve_camera(camera: SceneCamera, fps: float) -> tuple[ThreadingHTTPServer, FrameHub, str]:
-    """Serve camera as MJPEG on a free loopback port with gate_client.stream's server; the server, hub and URL."""
+    """Serve camera as MJPEG on a free loopback port with gate_client.stream's handler, to anyone (no stream secret:
+    camera_ingest reads it with OpenCV as a third-party camera); the server, hub and URL."""
     hub = FrameHub(camera, fps, 80)
     hub.start()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(hub))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(hub, StreamGuard(None)))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, hub, f"http://127.0.0.1:{server.server_address[1]}/stream.mjpg"
