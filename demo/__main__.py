@@ -22,6 +22,7 @@ from flask_migrate import upgrade
 from app import create_app
 from app.recognition.configured import live_classifier, recognizer_from_config
 from demo.casting import cast_photos
+from demo.doors import FIRST_PROP_S, HELD_OPEN_LIMIT_S, PROP_EVERY_S, PROP_FOR_S, PROPPED_GATE, DoorProp
 from demo.faces import FacesError, choose_faces, faces_dir_from_env, find_faces_folder
 from demo.mqtt import start_mqtt, watch_hint
 from demo.plan import (
@@ -32,6 +33,7 @@ from demo.plan import (
     DemoGate,
     demo_people,
     expected_outcome,
+    gate_slug,
     gate_video,
     plan_gates,
 )
@@ -134,6 +136,9 @@ def print_banner(
             f"{p.staff_id or 'a stranger'} -> {expected_outcome(p.staff_id, gate.name)}" for p in gate.passes
         )
         lines.append(f"  {gate.name}: every {gate.passes[-1].end_s + GAP_S:.0f} s: {walks}")
+    lines.append(f"  {PROPPED_GATE}: propped open for {PROP_FOR_S:.0f} s every {PROP_EVERY_S:.0f} s (first in "
+                 f"{FIRST_PROP_S:.0f} s): a door-held-open alarm (limit {HELD_OPEN_LIMIT_S} s), and door forced "
+                 "open unless a face had just opened it (Alarms: acknowledge)")
     lines += [
         f"Each face stays {SHOW_S:.0f} s in view; a decision takes the worker a few frames (a few seconds).",
         "The gate clients print below what they would do at the door. Ctrl-C stops everything.",
@@ -152,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
     os.environ.update(env)
     redis.Redis.from_url(args.redis_url).flushdb()  # no frames, windows or events left from an earlier run
     children: list[ManagedProcess] = []
-    status, started = 0, time.monotonic()
+    status, started, prop = 0, time.monotonic(), None
     try:
         password, gates, access = set_up(args)
         voice = "wav" if shutil.which("espeak-ng") or shutil.which("espeak") else "off"
@@ -162,6 +167,7 @@ def run(args: argparse.Namespace) -> int:
         start_system(args.root, args.port, args.workers, {**os.environ, **env}, access, stranger, voice, children)
         mqtt_url = start_mqtt(args.mqtt_url, args.root, {**os.environ, **env}, children)
         print_banner(args, password, gates, time.monotonic() - started, mqtt_url)
+        prop = DoorProp(args.root / "gates" / gate_slug(PROPPED_GATE) / "inputs.jsonl").start()
         while all(child.alive() for child in children):
             time.sleep(0.5)
         failed = next(child for child in children if not child.alive())
@@ -178,6 +184,8 @@ def run(args: argparse.Namespace) -> int:
         say("Ctrl-C: stopping everything")
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # let the shutdown finish
+        if prop is not None:
+            prop.stop()
         stop_children(children[::-1])  # camera_ingest first, the web app last
     return status
 

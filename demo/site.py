@@ -24,6 +24,7 @@ from app.jobs import create_job
 from app.models import AccessRule, FaceImage, Gate, Group, Job, Schedule, ScheduleWindow, Staff, User
 from app.recognition.store import latest_version
 from app.sitetime import site_zone
+from demo.doors import HELD_OPEN_LIMIT_S, PROPPED_GATE
 from demo.faces import Person
 from demo.plan import CLEANING_CREW, CLEANING_GATE, CLEANING_GROUP, CLEANING_SCHEDULE, CLEARANCES
 
@@ -65,7 +66,10 @@ def ensure_gates(videos: dict[str, Path]) -> list[GateAccess]:
         else:
             gate.camera_source, gate.active, gate.voice_enabled, gate.liveness = str(video), True, True, "warn"
             token = gate.rotate_token()
-            db.session.commit()
+        if name == PROPPED_GATE:
+            gate.held_open_limit_s = HELD_OPEN_LIMIT_S
+        gate.lockdown, gate.hold_open_until = False, None
+        db.session.commit()
         access.append(GateAccess(gate.id, gate.name, token))
     return access
 

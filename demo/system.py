@@ -8,6 +8,7 @@ from pathlib import Path
 
 from app.redis_client import get_redis
 from camera_ingest.sender import celery_sender
+from demo.doors import door_settings
 from demo.plan import gate_slug
 from demo.processes import demo_child, echo_to_console, matches, say
 from demo.site import GateAccess
@@ -28,7 +29,9 @@ def write_gate_config(path: Path, server_url: str, gate_id: int, token: str, voi
         "cursor_file": str(folder / "cursor.json"),
     }
     lines = [f"{key} = {json.dumps(value)}" for key, value in values.items()]
+    folder.mkdir(parents=True, exist_ok=True)
     lines += ["[pins]", 'factory = "mock"', f"change_log = {json.dumps(str(folder / 'pins.jsonl'))}"]
+    lines += door_settings(folder)
     lines += ["[voice]", f"mode = {json.dumps(voice)}", f"wav_dir = {json.dumps(str(folder / 'speech'))}"]
     folder.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600)

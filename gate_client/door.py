@@ -80,7 +80,7 @@ class DoorWatcher:
         self._stop = threading.Event()
 
     def start(self) -> None:
-        """Read the inputs as they are now (an open door is reported at once) and watch them from now on."""
+        """Read the inputs as they are now (the door's state is reported at once) and watch them from now on."""
         self._thread.start()
 
     def stop(self) -> None:
@@ -112,6 +112,8 @@ class DoorWatcher:
             log.warning("door is open at start (relay %s)", "energised" if opening["relay"] else "released")
             self._send("open", now, **opening)
             last_report = now
+        elif door is not None:
+            self._send("closed", now)  # the server learns the door's state at once
         while not self._stop.wait(POLL_S):
             now = self._clock()
             if button is not None and button.update(now) and button.level:

@@ -42,12 +42,15 @@ def client(tmp_path, hardware) -> GateClient:
 
 
 @pytest.fixture()
-def watched(pins, hardware, client):
+def watched(pins, hardware, client, wait_for):
     """A DoorWatcher (settle 0.1 s, repeat every 0.5 s) on contact 23 and exit 24, the door closed; its reports."""
     reports: list[dict] = []
     watcher = DoorWatcher(CONTACT, EXIT, pins, 0.1, 0.5, hardware.relay_on_since, reports.append, client.exit_pressed)
     pins.pin(CONTACT).drive_low()  # the contact is closed: the door is shut
     watcher.start()
+    wait_for(lambda: reports, timeout=3)
+    assert [r["event"] for r in reports] == ["closed"]  # the state at start
+    reports.clear()
     yield reports
     watcher.stop()
 
