@@ -100,16 +100,17 @@ def ensure_person(staff_id: str, person: Person) -> tuple[Staff, bool]:
 def ensure_cleaning_rule() -> str:
     """The cleaning crew's group, its rota (one hour, three days from today in the site's zone, so closed now) and
     its rule for the front door, created or brought up to date; the rota as text."""
+    crew = list(db.session.scalars(select(Staff).where(Staff.staff_id.in_(CLEANING_CREW))))
+    gates = list(db.session.scalars(select(Gate).where(Gate.name == CLEANING_GATE)))
     group = db.session.scalar(select(Group).where(Group.name == CLEANING_GROUP)) or Group(name=CLEANING_GROUP)
-    group.members = list(db.session.scalars(select(Staff).where(Staff.staff_id.in_(CLEANING_CREW))))
     schedule = db.session.scalar(select(Schedule).where(Schedule.name == CLEANING_SCHEDULE))
     schedule = schedule or Schedule(name=CLEANING_SCHEDULE)
-    weekday = (datetime.now(site_zone()) + timedelta(days=3)).weekday()
-    schedule.windows = [ScheduleWindow(weekday=weekday, start_minute=5 * 60, end_minute=6 * 60)]
     rule = db.session.scalar(select(AccessRule).where(AccessRule.name == f"{CLEANING_GROUP} at the front door"))
     rule = rule or AccessRule(name=f"{CLEANING_GROUP} at the front door")
-    rule.group, rule.schedule = group, schedule
-    rule.gates = list(db.session.scalars(select(Gate).where(Gate.name == CLEANING_GATE)))
+    weekday = (datetime.now(site_zone()) + timedelta(days=3)).weekday()
+    group.members = crew
+    schedule.windows = [ScheduleWindow(weekday=weekday, start_minute=5 * 60, end_minute=6 * 60)]
+    rule.group, rule.schedule, rule.gates = group, schedule, gates
     db.session.add_all([group, schedule, rule])
     db.session.commit()
     return f"{CLEANING_GROUP} ({', '.join(CLEANING_CREW)}) may pass the {CLEANING_GATE.lower()} {schedule.windows[0]}"

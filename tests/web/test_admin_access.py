@@ -3,10 +3,16 @@ with a message and saving nothing."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 
-from app.access.editing import create_area, create_group, create_schedule
+from app.access.editing import create_area, create_group, create_rule, create_schedule
+from app.gates.decide import GateDecision, pending_key
+from app.gates.deliver import deliver_pending
 from app.models import AccessRule, AreaPresence, AuditEntry, Holiday, Schedule, Staff
+from app.redis_client import get_redis
 
 
 def text(response) -> str:
@@ -93,3 +99,18 @@ def test_the_reset_action_forgets_a_persons_side_of_the_areas(people, db, admin_
     assert count(db, AreaPresence) == 0
     audited = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "passback.reset"))
     assert (audited.actor, audited.target_label, audited.after_fields()) == ("boss", "Alice Archer", {"areas_reset": 1})
+
+
+def test_the_live_page_says_why_a_person_was_denied(app, people, db, admin_client, redis_client) -> None:
+    create_schedule("Never now", ["Mon 00:00-00:01"])
+    create_group("Night", members=["B002"])
+    create_rule("Night front", "Never now", ["Front"], group="Night")
+    decision = GateDecision(uuid.uuid4().hex, people.gate.id, "B002", 1, datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+                            .timestamp())  # fmt: skip
+    redis_client.hset(pending_key(people.gate.id), decision.id, decision.to_json())
+    deliver_pending(get_redis(app.config["REDIS_URL"]), people.gate.id, app.config, "facenet")
+    events = admin_client.get("/admin/live/data.json").get_json()["events"]
+    assert [(e["type"], e["person"], e["reason"]) for e in events] == [
+        ("denied", "Bob Baker", "outside schedule Never now")
+    ]
+    assert "outside schedule Never now" in text(admin_client.get("/admin/live/"))
