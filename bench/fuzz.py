@@ -21,19 +21,15 @@ import json
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import cv2
-import numpy as np
 import redis
-import requests
 from flask_migrate import upgrade
 
 from app import create_app
 from app.accounts import create_gate
-from app.redis_client import get_redis
 from testkit import fuzz
+from testkit.cameras import square_video
 from testkit.processes import REPO_ROOT, ManagedProcess, free_port, gunicorn_app, python_module
 from testkit.site import drop_scratch, scratch_environment
 
@@ -58,37 +54,11 @@ def fuzz_api(args: argparse.Namespace, env: dict[str, str], root: Path) -> dict:
     web = gunicorn_app(env, root / "web.log", workers=2, threads=32)
     web.start(timeout=120)
     try:
-        rows_before = fuzz.table_rows(env["DATABASE_URL"])
-        events_before = fuzz.published_events(get_redis(env["REDIS_URL"]))
-        port = int(web.url.rsplit(":", 1)[1])
-        started = time.perf_counter()
-        report = fuzz.run(("127.0.0.1", port), fuzz.api_requests(rules, gate_id, token, args.requests, args.seed),
-                          threads=args.threads)  # fmt: skip
-        seconds = time.perf_counter() - started
-        auth = {"Authorization": f"Bearer {token}"}
-        poll = requests.get(f"{web.url}/api/gates/{gate_id}/events", params={"wait": "0"}, headers=auth, timeout=30)
-        beat = requests.post(f"{web.url}/api/gates/{gate_id}/heartbeat", headers=auth, timeout=30)
-        rows_after = fuzz.table_rows(env["DATABASE_URL"])
-        events_after = fuzz.published_events(get_redis(env["REDIS_URL"]))
+        result = fuzz.fuzz_gate_api(web.url, env["DATABASE_URL"], env["REDIS_URL"], rules, gate_id, token,
+                                    args.requests, args.seed, args.threads)  # fmt: skip
     finally:
         web.stop(timeout=60)
-    log = web.current_log.read_text(errors="replace")
-    changed = {name: rows_after[name] - count for name, count in rows_before.items() if rows_after[name] != count}
-    return {**report.as_dict(), "seconds": round(seconds, 1), "requests_per_s": round(report.sent / seconds),
-            "rows_written": changed, "events_published": events_after - events_before,
-            "poll_after": poll.status_code, "poll_events_ok": isinstance(poll.json().get("events"), list),
-            "heartbeat_after": beat.status_code, "tracebacks_in_log": log.count("Traceback")}  # fmt: skip
-
-
-def door_video(path: Path) -> Path:
-    """A 2 s MJPG video of a moving square, for the streamer to loop."""
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (320, 240))
-    for i in range(20):
-        frame = np.full((240, 320, 3), 40, np.uint8)
-        frame[80:160, 10 * i : 10 * i + 80] = (30, 200, 240)
-        writer.write(frame)
-    writer.release()
-    return path
+    return {**result, "tracebacks_in_log": web.current_log.read_text(errors="replace").count("Traceback")}
 
 
 def fuzz_stream(args: argparse.Namespace, root: Path) -> dict:
@@ -96,23 +66,16 @@ def fuzz_stream(args: argparse.Namespace, root: Path) -> dict:
     (root / "stream-secret").write_text(STREAM_SECRET)
     port, log = free_port(), root / "stream.log"
     streamer = ManagedProcess("streamer", python_module(
-        "gate_client.stream", "--source", str(door_video(root / "door.avi")), "--loop", "--host", "127.0.0.1",
+        "gate_client.stream", "--source", str(square_video(root / "door.avi")), "--loop", "--host", "127.0.0.1",
         "--port", str(port), "--fps", "10", "--secret-file", str(root / "stream-secret"),
     ), dict(os.environ), log, ready=lambda: "serving" in log.read_text())  # fmt: skip
     streamer.start(timeout=30)
     try:
-        started = time.perf_counter()
-        report = fuzz.run(("127.0.0.1", port), fuzz.stream_requests(args.stream_requests, args.seed),
-                          threads=args.threads)  # fmt: skip
-        seconds = time.perf_counter() - started
-        snapshot = requests.get(f"http://127.0.0.1:{port}/snapshot.jpg", timeout=30,
-                                headers={"Authorization": f"Bearer {STREAM_SECRET}"})  # fmt: skip
+        result = fuzz.fuzz_streamer(port, STREAM_SECRET, args.stream_requests, args.seed, args.threads)
     finally:
         streamer.stop(timeout=10)
     text = log.read_text(errors="replace")
-    return {**report.as_dict(), "seconds": round(seconds, 1), "requests_per_s": round(report.sent / seconds),
-            "snapshot_after": snapshot.status_code, "refused_logged": text.count("refused GET"),
-            "tracebacks_in_log": text.count("Traceback")}  # fmt: skip
+    return {**result, "refused_logged": text.count("refused GET"), "tracebacks_in_log": text.count("Traceback")}
 
 
 def print_table(result: dict) -> None:

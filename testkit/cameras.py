@@ -42,6 +42,19 @@ class SceneCamera:
         """Nothing to release."""
 
 
+def square_video(path: Path, size: tuple[int, int] = (320, 240), frames: int = 20, fps: float = 10) -> Path:
+    """A short MJPG video of a bright square moving across a dark picture (a camera for the streamer to loop)."""
+    width, height = size
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, size)
+    for i in range(frames):
+        frame = np.full((height, width, 3), 40, np.uint8)
+        x = i * (width - width // 4) // max(frames - 1, 1)
+        frame[height // 3 : 2 * height // 3, x : x + width // 4] = (30, 200, 240)
+        writer.write(frame)
+    writer.release()
+    return path
+
+
 def serve_camera(camera: SceneCamera, fps: float) -> tuple[ThreadingHTTPServer, FrameHub, str]:
     """Serve camera as MJPEG on a free loopback port with gate_client.stream's handler, to anyone (no stream secret:
     camera_ingest reads it with OpenCV as a third-party camera); the server, hub and URL."""

@@ -16,15 +16,18 @@ import re
 import socket
 import ssl
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import redis
+import requests
 import sqlalchemy as sa
 
 from app.gates.stream import ALL_EVENTS_KEY
+from app.redis_client import get_redis
 
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE", "CONNECT", "PROPFIND", "get",
            "G ET", "GET\x00", "\xff\xfe", "", "X" * 300)  # fmt: skip
@@ -272,3 +275,35 @@ def table_rows(database_url: str) -> dict[str, int]:
 def published_events(client: redis.Redis) -> int:
     """Events ever published on the site's all-gates stream (XLEN; nothing is trimmed at these numbers)."""
     return int(client.xlen(ALL_EVENTS_KEY))
+
+
+def fuzz_gate_api(url: str, database_url: str, redis_url: str, rules: list[str], gate_id: int, token: str,
+                  count: int, seed: int, threads: int = 8) -> dict:  # fmt: skip
+    """Fuzz the gate API served at url (http://127.0.0.1:port) and check what got through: the report, rows written
+    per table, events published, and the gate's normal poll and heartbeat answered afterwards."""
+    rows, events = table_rows(database_url), published_events(get_redis(redis_url))
+    host, port = url.rsplit("//", 1)[1].rsplit(":", 1)
+    started = time.perf_counter()
+    report = run((host, int(port)), api_requests(rules, gate_id, token, count, seed), threads=threads)
+    seconds = time.perf_counter() - started
+    auth = {"Authorization": f"Bearer {token}"}
+    poll = requests.get(f"{url}/api/gates/{gate_id}/events", params={"wait": "0"}, headers=auth, timeout=30)
+    beat = requests.post(f"{url}/api/gates/{gate_id}/heartbeat", headers=auth, timeout=30)
+    after = table_rows(database_url)
+    return {**report.as_dict(), "seconds": round(seconds, 1), "requests_per_s": round(report.sent / seconds),
+            "rows_written": {name: after[name] - n for name, n in rows.items() if after[name] != n},
+            "events_published": published_events(get_redis(redis_url)) - events, "poll_after": poll.status_code,
+            "poll_events": poll.json().get("events") if poll.ok else None,
+            "heartbeat_after": beat.status_code}  # fmt: skip
+
+
+def fuzz_streamer(port: int, secret: str, count: int, seed: int, threads: int = 8) -> dict:
+    """Fuzz a camera streamer on 127.0.0.1:port (none of the requests carries its secret); the report and the
+    status of a snapshot asked for with the secret afterwards."""
+    started = time.perf_counter()
+    report = run(("127.0.0.1", port), stream_requests(count, seed), threads=threads)
+    seconds = time.perf_counter() - started
+    snapshot = requests.get(f"http://127.0.0.1:{port}/snapshot.jpg", headers={"Authorization": f"Bearer {secret}"},
+                            timeout=30)  # fmt: skip
+    return {**report.as_dict(), "seconds": round(seconds, 1), "requests_per_s": round(report.sent / seconds),
+            "snapshot_after": snapshot.status_code}  # fmt: skip

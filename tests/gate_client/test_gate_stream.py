@@ -16,6 +16,7 @@ import pytest
 
 from app.cameras import CameraError, open_camera, read_rgb
 from app.tls import issue_server_cert, make_ca
+from testkit.cameras import square_video
 from testkit.processes import ManagedProcess, TlsFiles, python_module
 
 pytestmark = pytest.mark.slow
@@ -24,14 +25,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture()
 def video(tmp_path):
     """A 2 s, 320x240 MJPG video of a moving bright square."""
-    path = tmp_path / "door.avi"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (320, 240))
-    for i in range(20):
-        frame = np.full((240, 320, 3), 40, np.uint8)
-        frame[80:160, 10 * i : 10 * i + 80] = (30, 200, 240)
-        writer.write(frame)
-    writer.release()
-    return path
+    return square_video(tmp_path / "door.avi")
 
 
 SECRET = "stream-secret-for-the-tests-0123456789"

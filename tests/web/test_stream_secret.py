@@ -7,26 +7,14 @@ from __future__ import annotations
 import os
 import time
 
-import cv2
-import numpy as np
 import pytest
 
 from app.models import AuditEntry, Gate
 from app.tls import issue_server_cert, make_ca
+from testkit.cameras import square_video
 from testkit.processes import ManagedProcess, free_port, python_module
 
 pytestmark = pytest.mark.slow
-
-
-def door_video(path):
-    """A 2 s looping-worthy video of a moving square."""
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (320, 240))
-    for i in range(20):
-        frame = np.full((240, 320, 3), 40, np.uint8)
-        frame[80:160, 10 * i : 10 * i + 80] = (30, 200, 240)
-        writer.write(frame)
-    writer.release()
-    return path
 
 
 def wait_until(condition, timeout: float) -> bool:
@@ -58,7 +46,7 @@ def test_camera_ingest_reads_the_pis_https_stream_with_a_secret_that_never_shows
 
     stream_log = tmp_path / "stream.log"
     streamer = ManagedProcess("streamer", python_module(
-        "gate_client.stream", "--source", str(door_video(tmp_path / "door.avi")), "--loop", "--host", "127.0.0.1",
+        "gate_client.stream", "--source", str(square_video(tmp_path / "door.avi")), "--loop", "--host", "127.0.0.1",
         "--port", str(port), "--fps", "10", "--secret-file", str(tmp_path / "stream-secret"),
         "--tls-cert", str(tmp_path / "pi.crt"), "--tls-key", str(tmp_path / "pi.key"),
     ), dict(os.environ), stream_log, ready=lambda: "serving" in stream_log.read_text())  # fmt: skip
