@@ -73,6 +73,10 @@ def test_every_process_stops_at_start_without_a_database_url(repo_root, tmp_path
         ("FACEGATE_LIVENESS_THRESHOLD", "1.5", "FACEGATE_LIVENESS_THRESHOLD must be 0-1"),
         ("FACEGATE_LIVENESS_THRESHOLD", "nan", "FACEGATE_LIVENESS_THRESHOLD must be 0-1"),
         ("FACEGATE_LIVENESS_FRAMES", "0", "1 <= FACEGATE_LIVENESS_FRAMES <= FACEGATE_STRANGER_VOTES"),
+        ("FACEGATE_TLS_CERT", "/nonexistent/server.crt", "FACEGATE_TLS_CERT must name a PEM file"),
+        ("FACEGATE_CAMERA_CA_FILE", "/nonexistent/ca.crt", "FACEGATE_CAMERA_CA_FILE must name a PEM file"),
+        ("FACEGATE_WEB_THREADS", "0", "FACEGATE_WEB_THREADS must be at least 1"),
+        ("FACEGATE_API_TOKEN_MAX_FAILURES", "0", "FACEGATE_API_TOKEN_MAX_FAILURES must be at least 1"),
     ],
 )
 def test_bad_settings_are_clear_errors_at_start(site_env, name, value, message) -> None:
@@ -107,3 +111,17 @@ def test_the_mqtt_broker_url_is_checked_once_at_start(site_env) -> None:
     monkeypatch.setenv("FACEGATE_MQTT_RETAIN", "sometimes")
     with pytest.raises(ConfigError, match="FACEGATE_MQTT_RETAIN must be one of state, all, none"):
         Config()
+
+
+def test_https_needs_both_files_and_then_makes_cookies_secure(site_env, tmp_path) -> None:
+    cert, key = tmp_path / "server.crt", tmp_path / "server.key"
+    cert.write_text("pem")
+    key.write_text("pem")
+    site_env.setenv("FACEGATE_TLS_CERT", str(cert))
+    with pytest.raises(ConfigError, match="set together"):
+        Config()
+    site_env.setenv("FACEGATE_TLS_KEY", str(key))
+    config = Config()
+    assert config.SESSION_COOKIE_SECURE and config.REMEMBER_COOKIE_SECURE
+    site_env.setenv("FACEGATE_SECURE_COOKIES", "false")
+    assert not Config().SESSION_COOKIE_SECURE
