@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import flash
+from flask import flash, url_for
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
+from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import DateTimeLocalField, StringField
 from wtforms.validators import DataRequired, Length
@@ -34,6 +35,13 @@ def _gates() -> list[Gate]:
     return db.session.scalars(select(Gate).order_by(Gate.name)).all()
 
 
+def _photos_link(view, context, model, name) -> Markup:
+    """A link to the visitor's enrolment page, where their photos are added (until they are forgotten)."""
+    if model.forgotten_at is not None:
+        return Markup("")
+    return Markup('<a href="{}">photos</a>').format(url_for("enrolment.person", staff_pk=model.id))
+
+
 def _aware(local: datetime | None) -> datetime | None:
     """A naive local date-time from the form as an aware instant in the site's time zone."""
     return None if local is None else local.replace(tzinfo=site_zone())
@@ -46,7 +54,7 @@ def _local(moment: datetime | None) -> datetime | None:
 class VisitorAdmin(PassbackResetMixin, AdminModelView):
     """People of kind "visitor": their host, pass and gates."""
 
-    column_list = ["staff_id", "first_name", "last_name", "host", "valid_from", "valid_until", "gates",
+    column_list = ["staff_id", "first_name", "last_name", "host", "valid_from", "valid_until", "gates", "photos",
                    "forgotten_at"]  # fmt: skip
     column_labels = {"staff_id": "Visitor ID", "gates": "Gates", "forgotten_at": "Photos forgotten"}
     column_searchable_list = ["staff_id", "first_name", "last_name"]
@@ -57,6 +65,7 @@ class VisitorAdmin(PassbackResetMixin, AdminModelView):
         "valid_from": local_time("valid_from"),
         "valid_until": local_time("valid_until"),
         "forgotten_at": local_time("forgotten_at"),
+        "photos": _photos_link,
     }
     form_columns = ["staff_id", "first_name", "last_name", "email", "host_person", "pass_gates", "pass_from",
                     "pass_until"]  # fmt: skip

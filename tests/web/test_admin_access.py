@@ -85,7 +85,8 @@ def test_a_visitor_is_enrolled_apart_from_staff_and_a_backwards_pass_saves_nothi
     assert admin_client.post("/admin/visitors/new/", data=data).status_code == 302
     visitor = db.session.scalar(sa.select(Staff).where(Staff.staff_id == "V100"))
     assert (visitor.kind, visitor.host.staff_id, [g.name for g in visitor.gates]) == ("visitor", "A001", ["Front"])
-    assert "V100" in text(admin_client.get("/admin/visitors/"))
+    listing = text(admin_client.get("/admin/visitors/"))
+    assert "V100" in listing and f'href="/admin/enrolment/{visitor.id}"' in listing
     assert "V100" not in text(admin_client.get("/admin/staff/"))
 
 
