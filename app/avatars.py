@@ -1,11 +1,15 @@
-"""Avatar uploads: check that the bytes are a real raster image, re-encode them, store them under a random name."""
+"""Avatar uploads: check that the bytes are a real raster image, re-encode them, store them in the shared database
+(an AvatarBlob row) under a new random name each time (the name is the picture's cache-busting version)."""
 
 from __future__ import annotations
 
 import io
 import secrets
-from pathlib import Path
 
+from sqlalchemy import delete, select
+
+from app.extensions import db
+from app.models import AvatarBlob, Staff
 from app.recognition.images import MAX_PIXELS, ImageError, open_image
 
 # Formats Pillow must recognise from the bytes themselves (the file name and the browser's claim are ignored).
@@ -41,19 +45,19 @@ def reencode_avatar(data: bytes, max_bytes: int) -> bytes:
     return out.getvalue()
 
 
-def store_avatar(media_dir: Path, jpeg: bytes) -> str:
-    """Write jpeg under media_dir with a random name; return its path relative to media_dir."""
-    folder = media_dir / AVATAR_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    relative = f"{AVATAR_FOLDER}/{secrets.token_hex(16)}.jpg"
-    (media_dir / relative).write_bytes(jpeg)
-    return relative
+def store_avatar(staff: Staff, jpeg: bytes) -> None:
+    """Make jpeg staff's avatar, replacing any earlier one (not committed)."""
+    remove_avatar(staff)
+    db.session.add(AvatarBlob(staff_id=staff.id, jpeg=jpeg))
+    staff.avatar_path = f"{AVATAR_FOLDER}/{secrets.token_hex(16)}.jpg"
 
 
-def remove_avatar(media_dir: Path, relative: str | None) -> None:
-    """Delete a stored avatar file if it exists (only files inside media_dir/avatars are ever touched)."""
-    if not relative:
-        return
-    path = (media_dir / relative).resolve()
-    if path.parent == (media_dir / AVATAR_FOLDER).resolve():
-        path.unlink(missing_ok=True)
+def avatar_jpeg(staff: Staff) -> bytes | None:
+    """staff's avatar, or None."""
+    return db.session.scalar(select(AvatarBlob.jpeg).where(AvatarBlob.staff_id == staff.id))
+
+
+def remove_avatar(staff: Staff) -> None:
+    """Delete staff's avatar, if any (not committed)."""
+    db.session.execute(delete(AvatarBlob).where(AvatarBlob.staff_id == staff.id))
+    staff.avatar_path = None

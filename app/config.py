@@ -148,7 +148,10 @@ class Config:
         # Where things live on disk.
         self.DATA_DIR = Path(_env_str("FACEGATE_DATA_DIR", str(PROJECT_ROOT / "dataset")))
         self.MEDIA_DIR = Path(_env_str("FACEGATE_MEDIA_DIR", str(self.INSTANCE_DIR / "media")))
+        # A local cache of the TensorFlow embedder's weights; trained models live in the shared database.
         self.MODEL_DIR = Path(_env_str("FACEGATE_MODEL_DIR", str(self.INSTANCE_DIR / "models")))
+        # Every process asks the shared model store for a newer version at most this often (seconds).
+        self.MODEL_CHECK_S = _env_float("FACEGATE_MODEL_CHECK_S", 1.0)
         self.TIMEZONE = _env_str("FACEGATE_TIMEZONE", "UTC")
 
         # Serving (gunicorn.conf.py reads these): where, how many processes and threads, and TLS.
@@ -271,7 +274,7 @@ class Config:
             raise ConfigError("need FACEGATE_MIN_VOTES <= FACEGATE_STRANGER_VOTES <= FACEGATE_WINDOW_FRAMES, "
                               f"got {self.MIN_VOTES}, {self.STRANGER_VOTES}, {self.WINDOW_FRAMES}")  # fmt: skip
         at_least = {
-            "FACEGATE_MIN_FACE_PX": (self.MIN_FACE_PX, 1),
+            "FACEGATE_MIN_FACE_PX": (self.MIN_FACE_PX, 1), "FACEGATE_MODEL_CHECK_S": (self.MODEL_CHECK_S, 0),
             "FACEGATE_CAPTURE_SHOTS": (self.CAPTURE_SHOTS, 1),
             "FACEGATE_CAPTURE_EVERY_N_FRAMES": (self.CAPTURE_EVERY_N_FRAMES, 1),
             "FACEGATE_INGEST_MAX_IN_FLIGHT": (self.INGEST_MAX_IN_FLIGHT, 1),

@@ -1,5 +1,5 @@
-"""Retention for privacy: delete in/out log rows, event files, raw enrolment photos and decision faces older than
-the set days, and forget visitors' photos and embeddings some days after their pass ended.
+"""Retention for privacy: delete in/out log rows, event files, enrolment photos and decision faces older than the set
+days, and forget visitors' photos and embeddings some days after their pass ended.
 
 Each kind has its own setting (FACEGATE_LOG_RETENTION_DAYS, FACEGATE_EVENT_FILE_RETENTION_DAYS,
 FACEGATE_RAW_PHOTO_RETENTION_DAYS, FACEGATE_SNAPSHOT_DAYS, FACEGATE_SITE_COHORT_DAYS,
@@ -18,10 +18,9 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 
 from app.access.visitors import forget_expired_visitors
-from app.enrolment.dataset import DatasetPathError, resolve_stored
 from app.enrolment.site_faces import purge_decision_faces
 from app.extensions import db
-from app.models import FaceImage, Log, ModelVersion
+from app.models import FaceImage, Log, ModelVersion, PhotoBlob
 
 # Rows deleted per statement, so a first purge of millions of rows never holds one huge transaction.
 DELETE_BATCH = 5000
@@ -77,31 +76,28 @@ def purge_event_files(directory: Path, before: datetime) -> int:
     return removed
 
 
-def purge_raw_photos(data_root: Path, before: datetime) -> int:
-    """Delete raw photo files added before `before` that were preprocessed before the newest model was published.
+def purge_raw_photos(before: datetime) -> int:
+    """Delete the JPEGs of photos added before `before` that were preprocessed before the newest model was published.
 
-    The photo's row, its aligned crop and its cached embedding stay, so incremental training goes on as before.
+    The photo's row and its cached embedding stay, so incremental training goes on as before.
     """
     newest_model = db.session.scalar(select(func.max(ModelVersion.created_at)))
     if newest_model is None:
         return 0
-    images = db.session.scalars(
-        select(FaceImage).where(
-            FaceImage.created_at < before,
-            FaceImage.processed_at.is_not(None),
-            FaceImage.processed_at <= newest_model,
-        )
+    old = select(FaceImage.id).where(
+        FaceImage.created_at < before,
+        FaceImage.processed_at.is_not(None),
+        FaceImage.processed_at <= newest_model,
     )
-    removed = 0
-    for image in images:
-        try:
-            path = resolve_stored(data_root, image.raw_path)
-        except DatasetPathError:
-            continue
-        if path.is_file():
-            path.unlink()
-            removed += 1
-    return removed
+    total = 0
+    while True:
+        ids = db.session.scalars(select(PhotoBlob.face_image_id).where(PhotoBlob.face_image_id.in_(old))
+                                 .limit(DELETE_BATCH)).all()  # fmt: skip
+        if not ids:
+            return total
+        db.session.execute(delete(PhotoBlob).where(PhotoBlob.face_image_id.in_(ids)))
+        db.session.commit()
+        total += len(ids)
 
 
 def run_retention(config: Mapping, now: datetime | None = None) -> RetentionReport:
@@ -112,7 +108,7 @@ def run_retention(config: Mapping, now: datetime | None = None) -> RetentionRepo
     if (before := cutoff(config["EVENT_FILE_RETENTION_DAYS"], now)) is not None:
         report.event_files = purge_event_files(Path(config["DATA_DIR"]) / "events", before)
     if (before := cutoff(config["RAW_PHOTO_RETENTION_DAYS"], now)) is not None:
-        report.raw_photos = purge_raw_photos(Path(config["DATA_DIR"]), before)
+        report.raw_photos = purge_raw_photos(before)
     faces = purge_decision_faces(now or datetime.now(UTC), config["SNAPSHOT_DAYS"], config["SITE_COHORT_DAYS"])
     report.decision_crops, report.decision_faces = faces["decision_crops"], faces["decision_faces"]
     report.visitors_forgotten = forget_expired_visitors(

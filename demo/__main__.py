@@ -20,7 +20,8 @@ import redis
 from flask_migrate import upgrade
 
 from app import create_app
-from app.recognition.configured import live_classifier, recognizer_from_config
+from app.enrolment.model_store import live_classifier
+from app.recognition.configured import recognizer_from_config
 from demo.casting import cast_photos
 from demo.doors import FIRST_PROP_S, HELD_OPEN_LIMIT_S, PROP_EVERY_S, PROP_FOR_S, PROPPED_GATE, DoorProp
 from demo.faces import FacesError, choose_faces, faces_dir_from_env, find_faces_folder

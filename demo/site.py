@@ -13,16 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from app.accounts import create_admin, create_gate, create_staff, set_password
+from app.enrolment.model_store import newest_version
 from app.enrolment.photos import add_uploaded_photos
 from app.enrolment.service import run_preprocess, run_train
 from app.extensions import db
 from app.jobs import create_job
 from app.models import AccessRule, FaceImage, Gate, Group, Job, Schedule, ScheduleWindow, Staff, User
-from app.recognition.store import latest_version
 from app.sitetime import site_zone
 from demo.doors import HELD_OPEN_LIMIT_S, PROPPED_GATE
 from demo.faces import Person
@@ -126,13 +125,12 @@ def _run(kind: str, run: Callable[[int], Job], say: Say) -> Job:
 
 def train_if_needed(say: Say) -> None:
     """Preprocess photos not yet processed (detect, align, embed), then train when they were new or no model exists."""
-    model_dir = Path(current_app.config["MODEL_DIR"])
     unprocessed = db.session.scalar(select(func.count(FaceImage.id)).where(FaceImage.processed_at.is_(None)))
     if unprocessed:
         say(f"preprocessing {unprocessed} photos (first the face detector and FaceNet load: a few seconds)")
         _run("preprocess", lambda job_id: run_preprocess(job_id), say)
-    elif latest_version(model_dir) is not None:
-        say(f"model version {latest_version(model_dir)} is up to date")
+    elif (version := newest_version()) is not None:
+        say(f"model version {version} is up to date")
         return
     _run("train", lambda job_id: run_train(job_id), say)
 

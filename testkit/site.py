@@ -3,7 +3,6 @@ enrolled through the product's enrolment service, and workers warmed up before t
 
 from __future__ import annotations
 
-import shutil
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -12,16 +11,15 @@ from pathlib import Path
 import cv2
 import redis
 import sqlalchemy as sa
-from flask import current_app
 
-from app.enrolment.photos import raw_dir, record_raw_photos
+from app.enrolment.model_store import newest_version
+from app.enrolment.photos import add_photo
 from app.enrolment.service import run_preprocess, run_train
 from app.extensions import db
 from app.gates.decide import pending_key
 from app.gates.in_flight import in_flight_key, take_slot
 from app.jobs import create_job
 from app.models import Staff
-from app.recognition.store import latest_version
 from camera_ingest.reader import FrameSender, encode_jpeg
 from testkit.scenes import background, scene_frame
 
@@ -65,22 +63,21 @@ def pick_people(faces_dir: Path, count: int, enroll: int) -> tuple[dict[str, lis
 
 def enrol_and_train(photos: Mapping[str, Sequence[Path]]) -> int:
     """In an app context, through the product's enrolment service: each staff member's (by staff ID) photos become
-    their raw photos, every new photo is preprocessed, and a model is trained and published in the configured
-    MODEL_DIR; its version. RuntimeError when a job fails.
+    their raw photos, every new photo is preprocessed, and a model is trained and published in the shared model store;
+    its version. RuntimeError when a job fails.
 
     The photo files are stored as they are, the way a capture stores its shots, so that every run enrols exactly the
     same pixels (an upload would re-encode them, which moves the embeddings a little).
     """
     for staff_id, paths in photos.items():
         staff = db.session.scalar(sa.select(Staff).where(Staff.staff_id == staff_id))
-        folder = raw_dir(staff)
-        folder.mkdir(parents=True, exist_ok=True)
-        record_raw_photos(staff, [Path(shutil.copyfile(path, folder / path.name)) for path in paths])
+        for path in paths:
+            add_photo(staff, path.read_bytes())
     for kind, run in (("preprocess", run_preprocess), ("train", run_train)):
         job = run(create_job(kind).id)
         if job.state != "succeeded":
             raise RuntimeError(f"{kind} failed: {job.message}")
-    return latest_version(Path(current_app.config["MODEL_DIR"]))
+    return newest_version()
 
 
 def wait_gate_idle(client: redis.Redis, gate_id: int, timeout: float) -> bool:

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from app.access.policy import current_policy
 from app.access.rules import PersonPass, check_access
 from app.accounts import create_staff, gate_for_token
+from app.enrolment.model_store import load_classifier, newest_version
 from app.models import FaceImage, Gate, Log, ModelVersion, Staff, User
-from app.recognition.configured import live_classifier, recognizer_from_config
+from app.recognition.configured import recognizer_from_config
 from demo import faces as demo_faces
 from demo.casting import cast_photos
 from demo.faces import FacesError, choose_faces, find_faces_folder
@@ -96,7 +97,7 @@ def test_setup_enrols_people_and_gates_and_a_second_run_reuses_them(app, db, sma
     assert versions == 1 and any(line.startswith("train: model version") for line in said)
 
     # The cameras show photos the model gets right, and each gate grants, denies and meets a stranger.
-    model = live_classifier(app.config)
+    model = load_classifier(newest_version())
     cast = cast_photos(recognizer_from_config(app.config), model, people, chosen, len(GATES))
     planned = plan_gates(cast, tmp_path / "videos")
     for gate in planned:

@@ -8,13 +8,13 @@ from sqlalchemy import select
 
 from app.admin.security import AdminOnly, admin_actor
 from app.audit import record, target_of
+from app.enrolment.model_store import live_classifier
 from app.enrolment.photos import add_uploaded_photos
 from app.enrolment.service import enqueue_job
 from app.enrolment.status import enrolment_states, latest_model, recent_jobs, rejected_images
 from app.extensions import db
 from app.jobs import request_cancel
 from app.models import Job, Staff
-from app.recognition.configured import live_classifier
 from app.sitetime import format_local
 
 

@@ -1,4 +1,5 @@
-"""`flask faces import|capture|preprocess|train`, `flask staff delete`: enrolment in-process, with a progress bar."""
+"""`flask faces import|export|capture|preprocess|train`, `flask staff delete`: enrolment in-process, with a progress
+bar."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from app.audit import cli_actor, record, snapshot, target_of
 from app.cli.accounts import staff_cli
 from app.cli.faces import faces_cli
-from app.enrolment.photos import import_photo_folder
+from app.enrolment.photos import export_photos, import_dataset, import_photo_folder
 from app.enrolment.service import forget_staff, run_capture, run_preprocess, run_train
 from app.extensions import db
 from app.jobs import create_job
@@ -41,15 +42,34 @@ def _run_with_bar(kind: str, staff: Staff | None, run: Callable[[int, Callable[[
         raise click.exceptions.Exit(1)
 
 
+_folder = click.Path(exists=True, file_okay=False, path_type=Path)
+
+
 @faces_cli.command("import")
-@click.argument("staff_id")
-@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def import_command(staff_id: str, folder: Path) -> None:
-    """Copy the photos in FOLDER in as the raw photos of STAFF_ID (checked, re-encoded)."""
-    result = import_photo_folder(_staff(staff_id), folder)
-    for name, reason in result.errors:
-        click.echo(f"skipped {name}: {reason}", err=True)
-    click.echo(f"{len(result.saved)} photos imported for {staff_id}, {len(result.errors)} skipped.")
+@click.argument("staff_id", required=False)
+@click.argument("folder", type=_folder, required=False)
+@click.option("--dataset", type=_folder, help="An export (raw/<folder>/*.jpg): each folder to the person it names.")
+def import_command(staff_id: str | None, folder: Path | None, dataset: Path | None) -> None:
+    """Copy the photos in FOLDER in as photos of STAFF_ID (checked, re-encoded), or a whole --dataset export."""
+    if dataset is not None and staff_id is None:
+        results, unknown = import_dataset(dataset)
+        for name in unknown:
+            click.echo(f"skipped folder {name}: no staff member has it", err=True)
+    elif dataset is None and staff_id is not None and folder is not None:
+        results = {staff_id: import_photo_folder(_staff(staff_id), folder)}
+    else:
+        raise click.UsageError("give STAFF_ID FOLDER, or --dataset DIR alone")
+    for sid, result in results.items():
+        for name, reason in result.errors:
+            click.echo(f"skipped {name}: {reason}", err=True)
+        click.echo(f"{len(result.saved)} photos imported for {sid}, {len(result.errors)} skipped.")
+
+
+@faces_cli.command("export")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def export_command(folder: Path) -> None:
+    """Write every stored photo to FOLDER as raw/<person's folder>/<name>.jpg (what `import --dataset` reads)."""
+    click.echo(f"{export_photos(folder)} photos exported to {folder}.")
 
 
 @faces_cli.command("capture")

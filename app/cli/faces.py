@@ -9,12 +9,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 
+from app.enrolment.model_store import model_watcher
 from app.extensions import db
 from app.models import Staff
 from app.recognition.cohort import CohortError, build_cohort, save_cohort
-from app.recognition.configured import cohort_from_config, model_watcher, recognizer_from_config
+from app.recognition.configured import cohort_from_config, recognizer_from_config
 from app.recognition.evaluate import FACE_RULE, evaluate
 from app.recognition.images import ImageError, read_image
 from app.recognition.pairs import verify_pairs
@@ -119,10 +119,10 @@ def identify_command(image: Path, as_json: bool) -> None:
         rgb = read_image(image)
     except ImageError as exc:
         raise click.ClickException(f"{image}: {exc}") from None
-    watcher = model_watcher(str(current_app.config["MODEL_DIR"]))
+    watcher = model_watcher(current_app.config["MODEL_CHECK_S"])
     model = watcher.current()
     if model is None:
-        raise click.ClickException(f"no recognition model has been trained yet (nothing in {watcher.model_dir})")
+        raise click.ClickException("no recognition model has been trained yet (the model store is empty)")
     faces = []
     for result in recognizer_from_config(current_app.config).identify(rgb, model):
         verdict = result.verdict
@@ -153,10 +153,5 @@ def identify_command(image: Path, as_json: bool) -> None:
 
 def _staff_name(label: str) -> str | None:
     """The staff member's name for a classifier label (a staff ID), if the database knows it."""
-    if "sqlalchemy" not in current_app.extensions:  # an app without a database: the staff ID alone is the answer
-        return None
-    try:
-        staff = db.session.scalar(select(Staff).where(Staff.staff_id == label))
-    except SQLAlchemyError:  # no database reachable: the staff ID alone is still the answer
-        return None
+    staff = db.session.scalar(select(Staff).where(Staff.staff_id == label))
     return staff.full_name if staff else None

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import cv2
 import numpy as np
 
 from app.cameras import open_camera, parse_source, read_rgb
-from app.enrolment.dataset import next_image_path, write_atomically
 from app.recognition.pipeline import Recognizer
 
 
 @dataclass
 class CaptureResult:
-    """The photos kept, how many frames were read, and why capture stopped."""
+    """How many shots were kept, how many frames were read, and why capture stopped."""
 
-    saved: list[Path]
+    shots: int
     frames_read: int
     stop_reason: str
     camera_failed: bool
@@ -36,41 +34,38 @@ def frame_problem(recognizer: Recognizer, rgb: np.ndarray) -> str | None:
 
 def capture_photos(
     source: str,
-    target_dir: Path,
     recognizer: Recognizer,
     max_shots: int,
     every_n_frames: int,
-    on_shot: Callable[[Path, int], None],
+    on_shot: Callable[[bytes, int], None],
 ) -> CaptureResult:
-    """Save up to max_shots good frames from source into target_dir, at most one every every_n_frames frames.
+    """Keep up to max_shots good frames from source, at most one every every_n_frames frames.
 
-    on_shot(path, count) runs after each saved shot; it may raise to stop the capture (the shots stay).
+    on_shot(jpeg, count) stores each kept shot; it may raise to stop the capture (the shots stored stay).
     A source that cannot be opened raises CameraError; one that stops giving frames ends the capture.
     """
     capture = open_camera(source)
-    saved: list[Path] = []
+    shots = 0
     frames = 0
     next_candidate = 0
     is_file = isinstance(parse_source(source), str) and "://" not in source
     try:
-        while len(saved) < max_shots:
+        while shots < max_shots:
             rgb = read_rgb(capture)
             if rgb is None:
                 if is_file:
-                    return CaptureResult(saved, frames, f"the video ended after {len(saved)} shots", False)
-                return CaptureResult(saved, frames, f"the camera stopped giving frames after {len(saved)} shots", True)
+                    return CaptureResult(shots, frames, f"the video ended after {shots} shots", False)
+                return CaptureResult(shots, frames, f"the camera stopped giving frames after {shots} shots", True)
             frames += 1
             if frames < next_candidate or frame_problem(recognizer, rgb) is not None:
                 continue
             ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 95])
             if not ok:
                 continue
-            path = next_image_path(target_dir)
-            write_atomically(path, np.asarray(jpeg).tobytes())
-            saved.append(path)
+            shots += 1
             next_candidate = frames + every_n_frames
-            on_shot(path, len(saved))
-        return CaptureResult(saved, frames, f"took {len(saved)} shots", False)
+            on_shot(np.asarray(jpeg).tobytes(), shots)
+        return CaptureResult(shots, frames, f"took {shots} shots", False)
     finally:
         capture.release()
 

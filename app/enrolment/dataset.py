@@ -1,4 +1,5 @@
-"""The on-disk image store: raw/<folder>/ and processed/<folder>/ under the data root."""
+"""The dataset folder layout (`flask faces export` and `flask faces import --dataset`, and the files a site made
+before photos moved into the database): raw/<folder>/<name>.jpg under a root folder."""
 
 from __future__ import annotations
 
@@ -22,11 +23,6 @@ def person_dir(data_root: Path, kind: str, folder: str) -> Path:
     if not folder or folder in (".", "..") or "/" in folder or "\\" in folder or "\x00" in folder:
         raise DatasetPathError(f"unsafe folder name {folder!r}")
     return data_root / kind / folder
-
-
-def relative_to_root(data_root: Path, path: Path) -> str:
-    """path as stored in the database: relative to the data root, with forward slashes."""
-    return path.resolve().relative_to(data_root.resolve()).as_posix()
 
 
 def resolve_stored(data_root: Path, stored: str) -> Path:
@@ -53,14 +49,7 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def next_image_path(directory: Path, suffix: str = ".jpg") -> Path:
-    """The next free numbered file name in directory: 0001.jpg, 0002.jpg, ..."""
-    directory.mkdir(parents=True, exist_ok=True)
-    numbers = [int(p.stem) for p in directory.iterdir() if p.stem.isdigit()]
-    return directory / f"{max(numbers, default=0) + 1:04d}{suffix}"
-
-
 def remove_person(data_root: Path, folder: str) -> None:
-    """Delete every raw and processed image of one person."""
+    """Delete every raw and processed image file of one person under data_root (left by an older version)."""
     for kind in (RAW, PROCESSED):
         shutil.rmtree(person_dir(data_root, kind, folder), ignore_errors=True)

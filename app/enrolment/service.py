@@ -11,7 +11,8 @@ from app.avatars import remove_avatar
 from app.cameras import CameraError
 from app.enrolment.capture import capture_photos
 from app.enrolment.dataset import remove_person
-from app.enrolment.photos import data_root, raw_dir, record_raw_photos
+from app.enrolment.model_store import delete_old_versions
+from app.enrolment.photos import add_photo, delete_photos_of
 from app.enrolment.preprocess import preprocess_staff
 from app.enrolment.training import KEEP_VERSIONS, TrainingError, train_model, training_lock
 from app.extensions import db
@@ -62,15 +63,15 @@ def run_capture(job_id: int, source: str, task_id: str | None = None, observe: O
         total = config["CAPTURE_SHOTS"]
         report = _reporter(job, observe)
 
-        def on_shot(path: Path, count: int) -> None:
-            record_raw_photos(staff, [path])
+        def on_shot(jpeg: bytes, count: int) -> None:
+            add_photo(staff, jpeg)
             report(count, total, f"{count} of {total} shots")
 
         result = capture_photos(
-            source, raw_dir(staff), recognizer_from_config(config), total, config["CAPTURE_EVERY_N_FRAMES"], on_shot
+            source, recognizer_from_config(config), total, config["CAPTURE_EVERY_N_FRAMES"], on_shot
         )
         if result.camera_failed:
-            raise CameraError(f"{result.stop_reason}; the {len(result.saved)} shots taken were kept")
+            raise CameraError(f"{result.stop_reason}; the {result.shots} shots taken were kept")
         return f"{result.stop_reason} ({result.frames_read} frames read)"
 
     return run_job(job_id, work, (CameraError, LookupError), task_id)
@@ -89,7 +90,7 @@ def run_preprocess(job_id: int, redo: bool = False, task_id: str | None = None, 
             def progress(done: int, total: int, who: str = staff.staff_id) -> None:
                 report(done, total, f"{who}: {done} of {total} photos")
 
-            ok, bad = preprocess_staff(staff, data_root(), recognizer, progress, redo)
+            ok, bad = preprocess_staff(staff, recognizer, progress, redo)
             accepted, rejected = accepted + ok, rejected + bad
         return f"{accepted} photos accepted, {rejected} rejected"
 
@@ -101,7 +102,8 @@ def run_train(
 ) -> Job:
     """Train and publish a new model version (one training at a time; later requests wait their turn).
 
-    forget: someone was deleted, so every older model file (which may still describe them) is removed too.
+    forget: someone was deleted, so every older model version (which may still describe them) is deleted from the
+    store too, all of them when nobody is left to train on.
     """
     config = current_app.config
 
@@ -109,16 +111,21 @@ def run_train(
         report = _reporter(job, observe)
         report(0, 1, "waiting for any other training to finish")
         with training_lock(config["REDIS_URL"]):
-            version = train_model(
-                recognizer_from_config(config),
-                data_root(),
-                Path(config["MODEL_DIR"]),
-                cohort_from_config(config),
-                full,
-                lambda done, total: report(done, total, f"embedding {done} of {total}"),
-                keep_versions=1 if forget else KEEP_VERSIONS,
-                site_cohort_limits=(config["SITE_COHORT_MAX"], config["SITE_COHORT_DAYS"]),
-            )
+            try:
+                version = train_model(
+                    recognizer_from_config(config),
+                    cohort_from_config(config),
+                    full,
+                    lambda done, total: report(done, total, f"embedding {done} of {total}"),
+                    keep_versions=1 if forget else KEEP_VERSIONS,
+                    site_cohort_limits=(config["SITE_COHORT_MAX"], config["SITE_COHORT_DAYS"]),
+                    job_id=job.id,
+                )
+            except TrainingError:
+                if not forget:
+                    raise
+                gone = delete_old_versions(0)
+                return f"nobody is left to train on: all {len(gone)} model versions deleted"
         thresholds = version.metrics["thresholds"]
         return (
             f"model version {version.version}: {version.people_count} people, {version.image_count} photos; "
@@ -130,10 +137,12 @@ def run_train(
 
 
 def forget_staff(staff: Staff) -> None:
-    """Delete a person with their account (a visitor has none), photos, embeddings, avatar and log rows (then retrain
-    with forget)."""
-    folder, avatar = staff.folder, staff.avatar_path
+    """Delete a person with their account (a visitor has none), photos, embeddings, avatar, log rows and decision faces
+    from the shared database (then retrain with forget, which deletes every model version that still describes
+    them)."""
+    folder = staff.folder
+    delete_photos_of(staff.id)
+    remove_avatar(staff)
     db.session.delete(staff.user if staff.user is not None else staff)
     db.session.commit()
-    remove_person(data_root(), folder)
-    remove_avatar(Path(current_app.config["MEDIA_DIR"]), avatar)
+    remove_person(Path(current_app.config["DATA_DIR"]), folder)

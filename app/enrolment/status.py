@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 
 from app.extensions import db
 from app.models import FaceImage, Job, ModelVersion, Staff
@@ -28,7 +28,8 @@ def enrolment_states(staff_ids: list[int]) -> dict[int, EnrolmentState]:
         select(
             FaceImage.staff_id,
             func.count(),
-            func.sum(case((FaceImage.processed_path.is_not(None), 1), else_=0)),
+            func.sum(case((and_(FaceImage.processed_at.is_not(None), FaceImage.rejection_reason.is_(None)), 1),
+                          else_=0)),  # fmt: skip
             func.sum(case((FaceImage.rejection_reason.is_not(None), 1), else_=0)),
             func.sum(case((FaceImage.processed_at.is_(None), 1), else_=0)),
         )

@@ -7,20 +7,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import asdict
-from pathlib import Path
 
 import numpy as np
 import redis
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from app.enrolment.model_store import delete_old_versions, publish_model
 from app.enrolment.preprocess import embed_face_image
 from app.enrolment.site_faces import hard_negatives, site_cohort
 from app.extensions import db
 from app.models import FaceImage, ModelVersion, Staff
 from app.recognition.cohort import Cohort
 from app.recognition.pipeline import Recognizer
-from app.recognition.store import list_versions, model_filename
-from app.recognition.training import publish_classifier, train_from_vectors
+from app.recognition.training import classifier_bytes, train_from_vectors
 from app.redis_client import get_redis
 
 TRAIN_LOCK = "facegate:train-lock"
@@ -35,32 +34,23 @@ def _usable_images() -> list[tuple[FaceImage, str]]:
     rows = db.session.execute(
         select(FaceImage, Staff.staff_id)
         .join(Staff, FaceImage.staff_id == Staff.id)
-        .where(FaceImage.processed_path.is_not(None), FaceImage.rejection_reason.is_(None))
+        .where(FaceImage.processed_at.is_not(None), FaceImage.rejection_reason.is_(None))
         .order_by(FaceImage.id)
     )
     return [(image, staff_id) for image, staff_id in rows]
 
 
-def prune_model_files(model_dir: Path, keep: int = KEEP_VERSIONS) -> list[int]:
-    """Delete all but the newest `keep` model files (a deleted person's data leaves with them); return those gone."""
-    versions = list_versions(model_dir)
-    gone = versions[:-keep] if keep else versions
-    for version in gone:
-        (model_dir / model_filename(version)).unlink(missing_ok=True)
-    return gone
-
-
 def train_model(
     recognizer: Recognizer,
-    data_root: Path,
-    model_dir: Path,
     cohort: Cohort,
     full: bool = False,
     on_progress: Callable[[int, int], None] = lambda done, total: None,
     keep_versions: int = KEEP_VERSIONS,
     site_cohort_limits: tuple[int, int] = (2000, 90),
+    job_id: int | None = None,
 ) -> ModelVersion:
-    """Embed what has no valid cached embedding (everything if full), train, publish and record a new version.
+    """Embed what has no valid cached embedding (everything if full), train, and publish a new version in the shared
+    model store (recording job_id, the training job); older versions beyond keep_versions are deleted.
 
     cohort: the background cohort (cohort file); the strangers the gates saw (at most site_cohort_limits[0] of the
     last site_cohort_limits[1] days) join it, and the grants an admin marked wrong become hard negatives.
@@ -69,7 +59,7 @@ def train_model(
     images = _usable_images()
     stale = [img for img, _ in images if full or img.embedding is None or img.embedder != recognizer.embedding_name]
     for done, image in enumerate(stale, start=1):
-        embed_face_image(image, data_root, recognizer)
+        embed_face_image(image, recognizer)
         db.session.commit()
         on_progress(done, len(stale) + 1)
     usable = [(img, sid) for img, sid in _usable_images() if img.rejection_reason is None and img.embedding]
@@ -83,8 +73,6 @@ def train_model(
     vectors = np.stack([img.embedding_vector() for img, _ in usable])
     model = train_from_vectors(vectors, labels, full_cohort, hard_negatives(embedder))
     fit_seconds = time.perf_counter() - fit_started
-    newest = db.session.scalar(select(func.max(ModelVersion.version))) or 0
-    version = max([newest, *list_versions(model_dir)]) + 1
     kind = "full" if full else "incremental"
     metrics = {
         "embedded_images": len(stale),
@@ -92,19 +80,16 @@ def train_model(
         "train_seconds": round(time.perf_counter() - started, 3),
         "thresholds": asdict(model.thresholds),
     }
-    publish_classifier(model_dir, model, {"kind": kind, "embedder": recognizer.embedding_name}, version)
-    row = ModelVersion(
-        version=version,
+    row = publish_model(
+        classifier_bytes(model, {"kind": kind, "embedder": recognizer.embedding_name}),
         kind=kind,
         embedder=recognizer.embedding_name,
         people_count=len(set(labels)),
         image_count=len(usable),
         metrics=metrics,
-        path=model_filename(version),
+        job_id=job_id,
     )
-    db.session.add(row)
-    db.session.commit()
-    prune_model_files(model_dir, keep_versions)
+    delete_old_versions(keep_versions)
     on_progress(1, 1)
     return row
 

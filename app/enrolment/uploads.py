@@ -6,12 +6,10 @@ import io
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import cv2
 import numpy as np
 
-from app.enrolment.dataset import next_image_path, write_atomically
 from app.recognition.images import ImageError, decode_image
 
 MAX_FILE_BYTES = 15 * 1024 * 1024
@@ -23,9 +21,9 @@ MAX_PIXELS = 40_000_000
 
 @dataclass
 class UploadResult:
-    """What happened to each uploaded file: saved paths and per-file errors."""
+    """What happened to each uploaded file: the names of the photos stored, and per-file errors."""
 
-    saved: list[Path]
+    saved: list[str]
     errors: list[tuple[str, str]]
 
 
@@ -60,27 +58,24 @@ def _expand(files: Iterable[tuple[str, bytes]]) -> Iterator[tuple[str, bytes | I
             yield name, data
 
 
-def save_uploaded_photos(files: Iterable[tuple[str, bytes]], raw_dir: Path) -> UploadResult:
-    """Decode each (name, bytes) upload, re-encode it as JPEG into raw_dir; report per-file errors."""
-    result = UploadResult(saved=[], errors=[])
+def reencode_uploads(files: Iterable[tuple[str, bytes]], errors: list[tuple[str, str]]) -> Iterator[bytes]:
+    """Decode each (name, bytes) upload (a zip's members one by one) and yield it re-encoded as a JPEG; append
+    (name, reason) to errors for each one refused."""
     for name, data in _expand(files):
         if isinstance(data, ImageError):
-            result.errors.append((name, str(data)))
+            errors.append((name, str(data)))
             continue
         if len(data) > MAX_FILE_BYTES:
-            result.errors.append((name, f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"))
+            errors.append((name, f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"))
             continue
         try:
             rgb = decode_image(data, MAX_PIXELS)
         except ImageError as exc:
-            result.errors.append((name, str(exc)))
+            errors.append((name, str(exc)))
             continue
-        # The original bytes are never stored: the file name is ours and the content re-encoded.
+        # The original bytes are never stored: the name is ours and the content re-encoded.
         ok, encoded = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 95])
         if not ok:
-            result.errors.append((name, "could not re-encode the image"))
+            errors.append((name, "could not re-encode the image"))
             continue
-        path = next_image_path(raw_dir)
-        write_atomically(path, np.asarray(encoded).tobytes())
-        result.saved.append(path)
-    return result
+        yield np.asarray(encoded).tobytes()

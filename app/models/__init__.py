@@ -14,11 +14,13 @@ from app.models.model_version import ModelVersion
 from app.models.policy_revision import PolicyRevision
 from app.models.schedule import Holiday, HolidayCalendar, Schedule, ScheduleWindow
 from app.models.staff import Staff
+from app.models.stored import AvatarBlob, ModelChunk, PhotoBlob
 from app.models.user import User
 from app.models.webhook import Webhook, WebhookDelivery
 
 __all__ = [
-    "AccessRule", "Alarm", "ApiToken", "Area", "AreaPresence", "AuditEntry", "DecisionFace", "FaceImage", "Gate",
-    "Group", "Holiday", "HolidayCalendar", "Job", "Log", "ModelVersion", "PolicyRevision", "Schedule",
-    "ScheduleWindow", "Staff", "User", "Webhook", "WebhookDelivery", "access_rule_gates", "staff_groups",
+    "AccessRule", "Alarm", "ApiToken", "Area", "AreaPresence", "AuditEntry", "AvatarBlob", "DecisionFace", "FaceImage",
+    "Gate", "Group", "Holiday", "HolidayCalendar", "Job", "Log", "ModelChunk", "ModelVersion", "PhotoBlob",
+    "PolicyRevision", "Schedule", "ScheduleWindow", "Staff", "User", "Webhook", "WebhookDelivery", "access_rule_gates",
+    "staff_groups",
 ]  # fmt: skip

@@ -1,4 +1,5 @@
-"""Face photos of staff members: where they are on disk, and their cached embeddings."""
+"""Face photos of staff members: their names, what preprocessing found, their cached embeddings (the JPEG itself is a
+PhotoBlob row)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,8 @@ class FaceImage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
-    # Paths relative to the data root (dataset/), e.g. "raw/Ada_Lovelace_s001/0001.jpg".
+    # The photo's name, unique per person, and its path in an export (`flask faces export`): "raw/<folder>/<name>.jpg".
     raw_path: Mapped[str] = mapped_column(String(512))
-    processed_path: Mapped[str | None] = mapped_column(String(512))
     # float32 embedding bytes, and the embedder that produced them (a different embedder means recompute).
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
     embedder: Mapped[str | None] = mapped_column(String(64))

@@ -1,10 +1,10 @@
-"""Trained recognition models: one row per version written to the model store."""
+"""Trained recognition models: one row per published version; its bytes are ModelChunk rows (app/models/stored.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Enum, String
+from sqlalchemy import JSON, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -24,8 +24,11 @@ class ModelVersion(db.Model):
     people_count: Mapped[int] = mapped_column(default=0)
     image_count: Mapped[int] = mapped_column(default=0)
     metrics: Mapped[dict | None] = mapped_column(JSON)
-    # Relative to the model store folder.
-    path: Mapped[str] = mapped_column(String(512))
+    # SHA-256 (hex) and length of the stored model file, checked by every reader.
+    checksum: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(default=0)
+    # The training job that made it (None for one moved from disk or made outside a job).
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
 
     def __repr__(self) -> str:
         return f"<ModelVersion {self.version} ({self.kind})>"

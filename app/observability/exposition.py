@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from sqlalchemy import select
 
+from app.enrolment.model_store import newest_version
 from app.extensions import db
 from app.gates.decide import pending_key
 from app.gates.in_flight import in_flight_key
@@ -25,7 +26,6 @@ from app.observability.metrics import (
     read_histogram,
     read_stamps,
 )
-from app.recognition.store import latest_version
 from celery_config import QUEUES
 
 # A gate whose last heartbeat is older than this is offline (as on the admin pages).
@@ -109,7 +109,8 @@ class FacegateCollector:
     def _processes(self) -> Iterator[Metric]:
         now = time.time()
         published = GaugeMetricFamily("facegate_model_version_published", "The newest model version in the store")
-        version = latest_version(self.config["MODEL_DIR"])
+        version = newest_version()
+        db.session.remove()
         if version is not None:
             published.add_metric([], version)
         yield published

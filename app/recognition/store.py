@@ -1,108 +1,79 @@
-"""Versioned model files on disk, written atomically, and a loader that picks up newer versions by itself."""
+"""Model versions as bytes (an .npz of arrays and a JSON meta, with its SHA-256), and a watcher that picks up newer
+versions by itself.
+
+Where the bytes live is not the core's business: the enrolment service keeps them in the shared database
+(app/enrolment/model_store.py) and hands the watcher two functions, one naming the newest version, one reading it.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
-import os
-import re
-import tempfile
 import threading
+import time
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 
-POINTER = "LATEST"
-_MODEL_FILE = re.compile(r"^model-(\d{6})\.npz$")
+
+class ModelChecksumError(ValueError):
+    """Stored model bytes that do not match the checksum recorded with them."""
 
 
-def model_filename(version: int) -> str:
-    """The file name of model version `version` inside the store folder."""
-    return f"model-{version:06d}.npz"
-
-
-def _atomic_write(target: Path, write: Callable[[str], None], suffix: str) -> None:
-    """Write through write(tmp_path) into a temp file beside target, fsync it, then os.replace it into place."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def list_versions(model_dir: Path) -> list[int]:
-    """Every complete model version in the store, oldest first."""
-    if not Path(model_dir).is_dir():
-        return []
-    found = (_MODEL_FILE.match(name) for name in os.listdir(model_dir))
-    return sorted(int(match.group(1)) for match in found if match)
-
-
-def latest_version(model_dir: Path) -> int | None:
-    """The version the LATEST pointer names, or None when no model has been published."""
-    try:
-        return int((Path(model_dir) / POINTER).read_text().strip())
-    except (FileNotFoundError, ValueError):
-        return None
-
-
-def save_model(model_dir: Path, arrays: dict[str, np.ndarray], meta: dict, version: int | None = None) -> int:
-    """Write arrays + JSON meta as the next version (or `version`), then point LATEST at it; returns the version."""
-    model_dir = Path(model_dir)
-    if version is None:
-        version = max(list_versions(model_dir), default=0) + 1
+def encode_model(arrays: dict[str, np.ndarray], meta: dict) -> bytes:
+    """arrays and the JSON-able meta as the bytes of one .npz file."""
     payload = dict(arrays, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
-
-    def write_npz(tmp: str) -> None:
-        with open(tmp, "wb") as handle:
-            np.savez(handle, **payload)
-
-    _atomic_write(model_dir / model_filename(version), write_npz, ".npz")
-    _atomic_write(model_dir / POINTER, lambda tmp: Path(tmp).write_text(f"{version}\n"), ".txt")
-    return version
+    out = io.BytesIO()
+    np.savez(out, **payload)
+    return out.getvalue()
 
 
-def load_model(model_dir: Path, version: int) -> tuple[dict[str, np.ndarray], dict]:
-    """The arrays and meta of one stored version."""
-    with np.load(Path(model_dir) / model_filename(version), allow_pickle=False) as data:
-        arrays = {key: data[key] for key in data.files if key != "meta"}
-        meta = json.loads(data["meta"].tobytes().decode())
+def decode_model(data: bytes, checksum: str | None = None) -> tuple[dict[str, np.ndarray], dict]:
+    """The arrays and meta of one model's bytes; ModelChecksumError when checksum is given and does not match."""
+    if checksum is not None and model_checksum(data) != checksum:
+        raise ModelChecksumError("the stored model's bytes do not match its checksum")
+    with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+        arrays = {key: npz[key] for key in npz.files if key != "meta"}
+        meta = json.loads(npz["meta"].tobytes().decode())
     return arrays, meta
 
 
-class ModelWatcher:
-    """Holds the newest published model, re-reading it when the LATEST pointer changes (no restart needed)."""
+def model_checksum(data: bytes) -> str:
+    """The SHA-256 of a model's bytes, in hex."""
+    return hashlib.sha256(data).hexdigest()
 
-    def __init__(self, model_dir: Path, build: Callable[[dict[str, np.ndarray], dict], object]) -> None:
-        self.model_dir = Path(model_dir)
-        self._build = build
+
+class ModelWatcher:
+    """Holds the newest published model: at most every check_every_s it asks newest() for the newest version and its
+    checksum and, when either changed, builds the model from load(version) (arrays, meta). No restart needed.
+
+    The checksum tells two models apart that a store emptied and filled again has given the same number."""
+
+    def __init__(
+        self,
+        newest: Callable[[], tuple[int, str] | None],
+        load: Callable[[int], tuple[dict[str, np.ndarray], dict]],
+        build: Callable[[dict[str, np.ndarray], dict], object],
+        check_every_s: float = 1.0,
+    ) -> None:
+        self._newest, self._load, self._build = newest, load, build
+        self.check_every_s = check_every_s
         self._lock = threading.Lock()
-        self._stamp: tuple[int, int] | None = None
+        self._checked_at = float("-inf")
+        self._newest_seen: tuple[int, str] | None = None
         self.version: int | None = None
         self.model: object | None = None
 
-    def _pointer_stamp(self) -> tuple[int, int] | None:
-        try:
-            stat = (self.model_dir / POINTER).stat()
-        except FileNotFoundError:
-            return None
-        return stat.st_mtime_ns, stat.st_ino
-
     def current(self) -> object | None:
-        """The newest model (built with build(arrays, meta)), or None when none has been published yet."""
-        stamp = self._pointer_stamp()
-        if stamp == self._stamp:
+        """The newest model, or None when none has been published yet (or every version was deleted)."""
+        if time.monotonic() - self._checked_at < self.check_every_s:
             return self.model
         with self._lock:
-            version = latest_version(self.model_dir)
-            if version is not None and version != self.version:
-                self.model = self._build(*load_model(self.model_dir, version))
-                self.version = version
-            self._stamp = stamp
+            newest = self._newest()
+            if newest != self._newest_seen:
+                self.model = None if newest is None else self._build(*self._load(newest[0]))
+                self.version = None if newest is None else newest[0]
+                self._newest_seen = newest
+            self._checked_at = time.monotonic()
         return self.model

@@ -12,6 +12,7 @@ from celery import current_task, shared_task
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
+from app.enrolment.model_store import model_watcher
 from app.gates.camera_view import publish_view
 from app.gates.decide import FrameResult, decide_frame
 from app.gates.decision_faces import stash_decision_faces
@@ -21,7 +22,7 @@ from app.gates.in_flight import release_slot
 from app.gates.votes import frame_votes, pooled_classifier
 from app.observability.frames import record_processed_frame
 from app.recognition.classify import FaceClassifier
-from app.recognition.configured import model_watcher, recognizer_from_config
+from app.recognition.configured import recognizer_from_config
 from app.recognition.images import ImageError, decode_image
 from app.recognition.pipeline import FaceResult, Recognizer, Timings
 from app.redis_client import get_redis
@@ -62,7 +63,7 @@ def recognize(gate_id: int, seq: int, captured_at: float, jpeg_b64: str) -> None
     config = current_app.config
     client = get_redis(config["REDIS_URL"])
     try:
-        watcher = model_watcher(str(config["MODEL_DIR"]))
+        watcher = model_watcher(config["MODEL_CHECK_S"])
         model, timings, recognizer = watcher.current(), Timings(), recognizer_from_config(config)
         rgb = decode_frame(jpeg_b64)
         results = identify_frame(rgb, model, recognizer, timings)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, send_from_directory, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app.avatars import AvatarError, check_file_name, reencode_avatar, remove_avatar, store_avatar
+from app.avatars import AvatarError, avatar_jpeg, check_file_name, reencode_avatar, store_avatar
 from app.error_pages import forbidden_page
 from app.extensions import db
 from app.models import Log, Staff
@@ -71,11 +71,8 @@ def upload_avatar():
     if error:
         flash(f"Avatar not changed: {error}", "error")
         return render_template("me_info.html", staff=staff, form=InfoForm(obj=staff), avatar_form=form), 400
-    media_dir = current_app.config["MEDIA_DIR"]
-    old = staff.avatar_path
-    staff.avatar_path = store_avatar(media_dir, jpeg)
+    store_avatar(staff, jpeg)
     db.session.commit()
-    remove_avatar(media_dir, old)
     flash("Your photo was updated.", "success")
     return redirect(url_for("me.info"))
 
@@ -88,9 +85,10 @@ def avatar(staff_pk: int):
     if not current_user.is_admin and (own is None or own.id != staff_pk):
         return forbidden_page()
     staff = db.session.get(Staff, staff_pk)
-    if staff is None or not staff.avatar_path:
+    jpeg = None if staff is None else avatar_jpeg(staff)
+    if jpeg is None:
         return render_template("error.html", title="Not found", message="No photo."), 404
-    response = send_from_directory(current_app.config["MEDIA_DIR"], staff.avatar_path, mimetype="image/jpeg")
+    response = Response(jpeg, mimetype="image/jpeg")
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
 

@@ -13,13 +13,12 @@ import pytest
 import sqlalchemy as sa
 
 from app.accounts import create_staff
-from app.enrolment.photos import import_photo_folder, record_raw_photos
+from app.enrolment.model_store import load_classifier, newest_version
+from app.enrolment.photos import add_photo, import_photo_folder, photo_jpeg
 from app.enrolment.service import run_capture, run_preprocess, run_train
 from app.jobs import create_job, request_cancel
-from app.models import FaceImage, Job, ModelVersion
+from app.models import FaceImage, Job, ModelChunk, ModelVersion, PhotoBlob
 from app.recognition.classify import classifier_to_arrays
-from app.recognition.store import latest_version
-from app.recognition.training import load_classifier
 from testkit.processes import ManagedProcess, free_port, python_module
 from testkit.scenes import background
 
@@ -42,7 +41,7 @@ def test_cancelling_a_capture_keeps_the_shots_taken(app, db, faces_dir, photo_vi
     images = db.session.scalars(sa.select(FaceImage).where(FaceImage.staff_id == staff.id)).all()
     assert len(images) in (2, 3)  # the shot in hand when the cancel is seen is kept too
     assert (finished.state, finished.message) == ("cancelled", f"cancelled after {len(images)} of 50 shots")
-    assert all((Path(app.config["DATA_DIR"]) / image.raw_path).is_file() for image in images)
+    assert all(photo_jpeg(image)[:2] == b"\xff\xd8" for image in images)  # JPEGs, in the shared database
 
 
 def test_a_missing_camera_fails_the_job_with_a_clear_message(app, db, tmp_path) -> None:
@@ -92,11 +91,9 @@ def test_preprocess_keeps_reasons_and_training_is_incremental(app, db, faces_dir
         person, _ = create_staff(f"P{i}", *name.split("_", 1))
         _enrol_photos(person, photos[:5], tmp_path / name)
         staff.append(person)
-    # An empty file and a photo of an empty corridor, planted directly in the raw folder.
-    raw = Path(app.config["DATA_DIR"]) / "raw" / staff[0].folder
-    (raw / "9998.jpg").write_bytes(b"")
-    cv2.imwrite(str(raw / "9999.jpg"), background())
-    record_raw_photos(staff[0], [raw / "9998.jpg", raw / "9999.jpg"])
+    # An empty file and a photo of an empty corridor, stored directly.
+    add_photo(staff[0], b"")
+    add_photo(staff[0], cv2.imencode(".jpg", background())[1].tobytes())
 
     job = run_preprocess(create_job("preprocess").id)
     assert job.state == "succeeded", job.message
@@ -105,8 +102,9 @@ def test_preprocess_keeps_reasons_and_training_is_incremental(app, db, faces_dir
         sa.select(FaceImage.rejection_reason).where(FaceImage.rejection_reason.is_not(None)).order_by(FaceImage.id)
     )
     assert list(reasons) == ["empty file (0 bytes)", "no face"]
-    processed = list((Path(app.config["DATA_DIR"]) / "processed" / staff[0].folder).glob("*.jpg"))
-    assert len(processed) == 5
+    # Nothing but the embedding is kept: no crop, and nothing on this host's disk.
+    data_dir = Path(app.config["DATA_DIR"])
+    assert not data_dir.exists() or not any(path.is_file() for path in data_dir.rglob("*"))
 
     first = run_train(create_job("train").id)
     assert first.state == "succeeded", first.message
@@ -130,8 +128,7 @@ def test_preprocess_keeps_reasons_and_training_is_incremental(app, db, faces_dir
     v3 = db.session.scalar(sa.select(ModelVersion).order_by(ModelVersion.version.desc()))
     assert v3.kind == "full" and v3.metrics["embedded_images"] == 19
     # Training from the cached embeddings gives the very model that embedding every photo afresh gives.
-    model_dir = Path(app.config["MODEL_DIR"])
-    incremental, afresh = load_classifier(model_dir, v2.version), load_classifier(model_dir, v3.version)
+    incremental, afresh = load_classifier(v2.version), load_classifier(v3.version)
     for a, b in zip(*(classifier_to_arrays(m)[0].values() for m in (incremental, afresh)), strict=True):
         np.testing.assert_array_equal(a, b)
     assert incremental.thresholds == afresh.thresholds
@@ -145,8 +142,7 @@ def test_a_site_of_one_person_trains_and_one_without_photos_says_why(app, db, fa
     run_preprocess(create_job("preprocess", person.id).id)
     job = run_train(create_job("train").id)
     assert job.state == "succeeded" and ": 1 people, 3 photos" in job.message
-    model_dir = Path(app.config["MODEL_DIR"])
-    assert list(load_classifier(model_dir, latest_version(model_dir)).classes) == ["Solo"]
+    assert list(load_classifier(newest_version()).classes) == ["Solo"]
 
 
 def test_deleting_a_person_forgets_photos_embeddings_and_old_models(app, db, faces_dir, tmp_path) -> None:
@@ -159,16 +155,14 @@ def test_deleting_a_person_forgets_photos_embeddings_and_old_models(app, db, fac
     run_preprocess(create_job("preprocess").id)
     run_train(create_job("train").id)
     run_train(create_job("train").id)
-    model_dir, data_dir = Path(app.config["MODEL_DIR"]), Path(app.config["DATA_DIR"])
-    assert len(list(model_dir.glob("model-*.npz"))) >= 2
-    gone = staff[0]
-    folder = gone.folder
+    count = sa.select(sa.func.count())
+    assert db.session.scalar(count.select_from(ModelVersion)) >= 2
 
     result = app.test_cli_runner().invoke(args=["staff", "delete", "F0", "--yes"])
     assert result.exit_code == 0, result.output
-    assert not (data_dir / "raw" / folder).exists() and not (data_dir / "processed" / folder).exists()
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(FaceImage)) == 6
-    models = list(model_dir.glob("model-*.npz"))
-    assert len(models) == 1  # older versions, which knew the person, are gone
-    live = load_classifier(model_dir, latest_version(model_dir))
-    assert sorted(live.classes) == ["F1", "F2"]
+    assert db.session.scalar(count.select_from(FaceImage)) == 6
+    assert db.session.scalar(count.select_from(PhotoBlob)) == 6
+    # Older versions, which knew the person, are gone with their bytes.
+    (only,) = db.session.scalars(sa.select(ModelVersion)).all()
+    assert db.session.scalar(count.select_from(ModelChunk).where(ModelChunk.model_version_id != only.id)) == 0
+    assert sorted(load_classifier(only.version).classes) == ["F1", "F2"]

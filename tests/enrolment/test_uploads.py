@@ -1,4 +1,4 @@
-"""Uploaded photos: checked by content, re-encoded, bounded, never written outside the person's folder."""
+"""Uploaded photos: checked by content, re-encoded, bounded, stored in the shared database (never on disk)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from app.accounts import create_staff
 from app.enrolment.dataset import DatasetPathError, person_dir, resolve_stored
-from app.enrolment.uploads import save_uploaded_photos
+from app.enrolment.photos import add_uploaded_photos
+from app.models import FaceImage, PhotoBlob
 
 
 def _png(width: int, height: int) -> bytes:
@@ -19,16 +21,30 @@ def _png(width: int, height: int) -> bytes:
     return buffer.getvalue()
 
 
-def test_real_photos_are_saved_as_numbered_jpegs(faces_dir: Path, tmp_path: Path) -> None:
+@pytest.fixture()
+def ada(db):
+    return create_staff("A1", "Ada", "Lovelace")[0]
+
+
+def stored_jpegs(db) -> dict[str, bytes]:
+    rows = db.session.execute(db.select(FaceImage.raw_path, PhotoBlob.jpeg).join(PhotoBlob)).all()
+    return dict(rows)
+
+
+def test_real_photos_are_stored_as_jpegs_under_names_of_their_own(db, ada, faces_dir: Path, app) -> None:
     photos = sorted((faces_dir / "people").iterdir())[0].glob("*.jpg")
     files = [(p.name, p.read_bytes()) for p in sorted(photos)[:3]]
-    result = save_uploaded_photos(files, tmp_path / "raw" / "Ada_1")
+    result = add_uploaded_photos(ada, files)
     assert result.errors == []
-    assert [p.name for p in result.saved] == ["0001.jpg", "0002.jpg", "0003.jpg"]
-    assert all(Image.open(p).format == "JPEG" for p in result.saved)
+    assert len(set(result.saved)) == 3
+    assert all(name.startswith(f"raw/{ada.folder}/") and name.endswith(".jpg") for name in result.saved)
+    stored = stored_jpegs(db)
+    assert sorted(stored) == sorted(result.saved)
+    assert all(Image.open(io.BytesIO(jpeg)).format == "JPEG" for jpeg in stored.values())
+    assert not Path(app.config["DATA_DIR"]).exists()
 
 
-def test_bad_files_get_a_reason_and_the_rest_goes_on(faces_dir: Path, tmp_path: Path) -> None:
+def test_bad_files_get_a_reason_and_the_rest_goes_on(db, ada, faces_dir: Path) -> None:
     good = next((faces_dir / "people").glob("*/*.jpg")).read_bytes()
     files = [
         ("../../etc/passwd", b"root:x:0:0"),
@@ -38,24 +54,23 @@ def test_bad_files_get_a_reason_and_the_rest_goes_on(faces_dir: Path, tmp_path: 
         ("bomb.png", _png(30000, 30000)),
         ("ok.jpg", good),
     ]
-    result = save_uploaded_photos(files, tmp_path / "raw" / "p")
+    result = add_uploaded_photos(ada, files)
     reasons = dict(result.errors)
     assert set(reasons) == {"../../etc/passwd", "empty.jpg", "cut.jpg", "script.svg", "bomb.png"}
     assert "too large" in reasons["bomb.png"] and "empty" in reasons["empty.jpg"]
-    assert [p.name for p in result.saved] == ["0001.jpg"]
-    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["0001.jpg"]
+    assert list(stored_jpegs(db)) == result.saved and len(result.saved) == 1
 
 
-def test_zip_uploads_are_unpacked_by_content_and_bombs_refused(faces_dir: Path, tmp_path: Path) -> None:
+def test_zip_uploads_are_unpacked_by_content_and_bombs_refused(db, ada, faces_dir: Path, tmp_path: Path) -> None:
     photo = next((faces_dir / "people").glob("*/*.jpg")).read_bytes()
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("../../evil.jpg", photo)
         zf.writestr("nested/ok.jpg", photo)
         zf.writestr("zeros.bin", b"\0" * (20 * 1024 * 1024))
-    result = save_uploaded_photos([("photos.zip", archive.getvalue())], tmp_path / "raw" / "p")
-    assert len(result.saved) == 2
-    assert all(p.parent == tmp_path / "raw" / "p" for p in result.saved)
+    result = add_uploaded_photos(ada, [("photos.zip", archive.getvalue())])
+    assert len(result.saved) == 2 and sorted(stored_jpegs(db)) == sorted(result.saved)
+    assert all(name.startswith(f"raw/{ada.folder}/") for name in result.saved)
     assert [name for name, _ in result.errors] == ["photos.zip:zeros.bin"]
     assert not (tmp_path / "evil.jpg").exists()
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from app.accounts import create_staff
+from app.enrolment.model_store import model_chunks, publish_model
 from app.recognition.configured import recognizer_from_config
 from app.redis_client import get_redis
 from testkit.scenes import one_face
@@ -60,34 +61,36 @@ def plain_video():
 
 @dataclass(frozen=True)
 class TrainedModel:
-    """A model store holding one model trained on two people; the held-out photos of each."""
+    """A model trained on two people (its stored bytes, which publish() puts in the model store again after the
+    tables were emptied); the held-out photos of each."""
 
-    model_dir: Path
+    data: bytes
+    embedder: str
     held_out: dict[str, list[Path]]
+
+    def publish(self) -> int:
+        """Publish the model as the newest version of the shared model store (in an app context); its version."""
+        return publish_model(self.data, kind="full", embedder=self.embedder).version
 
 
 @pytest.fixture(scope="session")
-def trained_model(app, faces_dir: Path, tmp_path_factory: pytest.TempPathFactory, empty_tables) -> TrainedModel:
-    """A model the product trained, in a model store of its own: the two people with the most photos, staff IDs
-    their folder names, get their first 8 photos stored, preprocessed and trained through the enrolment service.
-    Their rows are deleted again (each test creates the staff it needs); the model stays.
+def trained_model(app, faces_dir: Path, empty_tables) -> TrainedModel:
+    """A model the product trained: the two people with the most photos, staff IDs their folder names, get their
+    first 8 photos stored, preprocessed and trained through the enrolment service. Their rows (and the model's) are
+    deleted again (each test creates the staff it needs and publishes the model's bytes).
 
     The held-out photos are those that show one face as a gate's camera sees them (a second face in the
     background would rightly make a decision of its own).
     """
     recognizer = recognizer_from_config(app.config)
     enrolled, held_out = pick_people(faces_dir, count=2, enroll=8)
-    model_dir = tmp_path_factory.mktemp("models")
     with app.app_context():
-        shared = app.config["MODEL_DIR"], app.config["DATA_DIR"]
-        app.config.update(MODEL_DIR=model_dir, DATA_DIR=tmp_path_factory.mktemp("dataset"))
         try:
             for name in enrolled:
                 first, _, last = name.partition("_")
                 create_staff(name, first, last or first)
-            enrol_and_train(enrolled)
+            data = b"".join(model_chunks(enrol_and_train(enrolled)))
         finally:
-            app.config["MODEL_DIR"], app.config["DATA_DIR"] = shared
             empty_tables()
     single = {name: [photo for photo in photos if one_face(recognizer, photo)] for name, photos in held_out.items()}
-    return TrainedModel(model_dir, single)
+    return TrainedModel(data, recognizer.embedding_name, single)

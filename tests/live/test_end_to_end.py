@@ -35,11 +35,11 @@ def test_enrolled_person_in_out_then_a_stranger(app, db, test_env, redis_client,
     front, front_token = create_gate("Front", str(video))
     back, back_token = create_gate("Back", "")
     staff, _password = create_staff(staff_id, "Ada", "Probe", gate_names=["Front"])
+    trained_model.publish()  # in the shared model store, where the worker finds it
 
     env = {
         **os.environ,
         **test_env,
-        "FACEGATE_MODEL_DIR": str(trained_model.model_dir),
         "FACEGATE_COOLDOWN_S": "4",
         "FACEGATE_TRACK_GAP_S": "1.5",
     }

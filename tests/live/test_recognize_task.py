@@ -27,7 +27,8 @@ def frame_b64(photo=None, index: int = 0) -> str:
 
 @pytest.fixture()
 def gate(app, db, rds, trained_model, monkeypatch):
-    monkeypatch.setitem(app.config, "MODEL_DIR", trained_model.model_dir)
+    monkeypatch.setitem(app.config, "MODEL_CHECK_S", 0)  # this process's watcher looks at every frame
+    trained_model.publish()
     gate, _token = create_gate("Front", "")
     return gate
 

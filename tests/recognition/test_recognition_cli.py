@@ -1,4 +1,4 @@
-"""`flask faces` commands on a bare Flask app: no database needed."""
+"""`flask faces` commands: on a bare Flask app (no database needed), and identify on the app with its model store."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import pytest
 from flask import Flask
 
 from app.cli.faces import faces_cli
+from app.enrolment.model_store import publish_model
 from app.recognition.cohort import SHIPPED_COHORT, load_cohort
 from app.recognition.images import read_image
 from app.recognition.pipeline import Recognizer
-from app.recognition.store import save_model
-from app.recognition.training import publish_classifier, train_from_vectors
+from app.recognition.training import classifier_bytes, train_from_vectors
 
 
 @pytest.fixture()
@@ -28,14 +28,14 @@ def cli_app(tmp_path: Path) -> Flask:
     return app
 
 
-def test_identify_without_a_model_says_so(cli_app: Flask, faces_dir: Path) -> None:
+def test_identify_without_a_model_says_so(app: Flask, db, faces_dir: Path, monkeypatch) -> None:
+    monkeypatch.setitem(app.config, "MODEL_CHECK_S", 0)
     image = faces_dir / "people" / "Alvaro_Uribe" / "Alvaro_Uribe_0001.jpg"
-    result = cli_app.test_cli_runner().invoke(args=["faces", "identify", str(image)])
+    result = app.test_cli_runner().invoke(args=["faces", "identify", str(image)])
     assert result.exit_code != 0 and "no recognition model has been trained yet" in result.output
 
 
 def test_identify_reports_a_bad_file_clearly(cli_app: Flask, tmp_path: Path) -> None:
-    save_model(cli_app.config["MODEL_DIR"], {}, {})
     bad = tmp_path / "empty.jpg"
     bad.write_bytes(b"")
     result = cli_app.test_cli_runner().invoke(args=["faces", "identify", str(bad)])
@@ -43,7 +43,8 @@ def test_identify_reports_a_bad_file_clearly(cli_app: Flask, tmp_path: Path) -> 
 
 
 @pytest.mark.slow
-def test_identify_names_an_enrolled_person(cli_app: Flask, faces_dir: Path) -> None:
+def test_identify_names_an_enrolled_person(app: Flask, db, faces_dir: Path, monkeypatch) -> None:
+    monkeypatch.setitem(app.config, "MODEL_CHECK_S", 0)
     recognizer = Recognizer()
     vectors, labels = [], []
     for label, name in (("17", "Alvaro_Uribe"), ("42", "Halle_Berry"), ("99", "Jacques_Chirac")):
@@ -52,12 +53,13 @@ def test_identify_names_an_enrolled_person(cli_app: Flask, faces_dir: Path) -> N
             vectors.append(recognizer.enrolment_vector(photo)[0])
             labels.append(label)
     cohort = load_cohort(SHIPPED_COHORT, recognizer.embedding_name)[0]
-    publish_classifier(cli_app.config["MODEL_DIR"], train_from_vectors(np.stack(vectors), np.array(labels), cohort))
+    model = train_from_vectors(np.stack(vectors), np.array(labels), cohort)
+    version = publish_model(classifier_bytes(model), kind="full", embedder=recognizer.embedding_name).version
     image = faces_dir / "people" / "Halle_Berry" / "Halle_Berry_0009.jpg"
-    result = cli_app.test_cli_runner().invoke(args=["faces", "identify", str(image), "--json"])
+    result = app.test_cli_runner().invoke(args=["faces", "identify", str(image), "--json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
-    assert payload["model_version"] == 1
+    assert payload["model_version"] == version
     # This photo also shows part of a second, never-enrolled person: a stranger, not staff.
     assert [face["staff_id"] for face in payload["faces"]] == ["42", None]
     assert payload["faces"][1]["stranger"] is True

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 import app.retention as retention_module
 from app.accounts import create_gate, create_staff
-from app.models import FaceImage, Log, ModelVersion
+from app.extensions import db as _db
+from app.models import FaceImage, Log, ModelVersion, PhotoBlob
 from app.retention import cutoff, run_retention
 from app.tasks.retention import retention
 from celery_config import celery_settings
@@ -60,52 +61,49 @@ def test_event_files_of_old_days_go_and_other_files_stay(app, db, tmp_path: Path
     assert run_retention({**settings(app), "DATA_DIR": tmp_path / "none-yet"}, NOW).event_files == 0
 
 
-def test_raw_photos_go_only_once_preprocessed_into_a_published_model(app, db, tmp_path: Path) -> None:
-    staff, _ = create_staff("A001", "Alice", "Archer")
-    raw = tmp_path / "raw" / "Alice_Archer_a001"
-    raw.mkdir(parents=True)
-    model_at = NOW - timedelta(days=20)
-    db.session.add(ModelVersion(version=1, kind="full", embedder="facenet", path="v1", created_at=model_at))
-    cases = {
-        # name: (added days ago, processed days ago or None)
-        "trained.jpg": (40, 35),
-        "rejected.jpg": (40, 35),
-        "after-model.jpg": (40, 10),
-        "never-processed.jpg": (40, None),
-        "recent.jpg": (5, 25),
-        "file-already-gone.jpg": (40, 35),
-    }
-    for name, (added, processed) in cases.items():
-        if name != "file-already-gone.jpg":
-            (raw / name).write_bytes(b"jpeg")
-        db.session.add(
-            FaceImage(
-                staff_id=staff.id,
-                raw_path=f"raw/Alice_Archer_a001/{name}",
-                processed_path=None if name == "rejected.jpg" else f"processed/Alice_Archer_a001/{name}",
-                rejection_reason="no face" if name == "rejected.jpg" else None,
-                created_at=NOW - timedelta(days=added),
-                processed_at=None if processed is None else NOW - timedelta(days=processed),
-            )
-        )
-    db.session.commit()
-    config = {**settings(app, photos=30), "DATA_DIR": tmp_path}
-    assert run_retention(config, NOW).raw_photos == 2
-    assert sorted(p.name for p in raw.iterdir()) == ["after-model.jpg", "never-processed.jpg", "recent.jpg"]
-    # The rows (crop paths, embeddings) stay for training.
-    assert db.session.query(FaceImage).count() == len(cases)
-
-
-def test_no_model_yet_means_no_raw_photo_is_purged(app, db, tmp_path: Path) -> None:
-    staff, _ = create_staff("A001", "Alice", "Archer")
-    (tmp_path / "raw").mkdir()
-    (tmp_path / "raw" / "a.jpg").write_bytes(b"jpeg")
-    db.session.add(
-        FaceImage(staff_id=staff.id, raw_path="raw/a.jpg", created_at=NOW - timedelta(days=400), processed_at=NOW)
+def _photo(staff, name: str, added: int, processed: int | None, rejected: bool = False, stored: bool = True) -> None:
+    image = FaceImage(
+        staff_id=staff.id,
+        raw_path=f"raw/{staff.folder}/{name}",
+        rejection_reason="no face" if rejected else None,
+        created_at=NOW - timedelta(days=added),
+        processed_at=None if processed is None else NOW - timedelta(days=processed),
     )
+    _db.session.add(image)
+    _db.session.flush()
+    if stored:
+        _db.session.add(PhotoBlob(face_image_id=image.id, jpeg=b"jpeg " + name.encode()))
+
+
+def _stored_names() -> list[str]:
+    query = select(FaceImage.raw_path).join(PhotoBlob, PhotoBlob.face_image_id == FaceImage.id)
+    return sorted(path.rsplit("/", 1)[1] for path in _db.session.scalars(query))
+
+
+def test_raw_photos_go_only_once_preprocessed_into_a_published_model(app, db) -> None:
+    staff, _ = create_staff("A001", "Alice", "Archer")
+    model_at = NOW - timedelta(days=20)
+    db.session.add(ModelVersion(version=1, kind="full", embedder="facenet", checksum="0" * 64, size=1,
+                                created_at=model_at))  # fmt: skip
+    _photo(staff, "trained.jpg", 40, 35)
+    _photo(staff, "rejected.jpg", 40, 35, rejected=True)
+    _photo(staff, "after-model.jpg", 40, 10)
+    _photo(staff, "never-processed.jpg", 40, None)
+    _photo(staff, "recent.jpg", 5, 25)
+    _photo(staff, "already-gone.jpg", 40, 35, stored=False)
     db.session.commit()
-    assert run_retention({**settings(app, photos=1), "DATA_DIR": tmp_path}, NOW).raw_photos == 0
-    assert (tmp_path / "raw" / "a.jpg").exists()
+    assert run_retention(settings(app, photos=30), NOW).raw_photos == 2
+    assert _stored_names() == ["after-model.jpg", "never-processed.jpg", "recent.jpg"]
+    # The rows (embeddings) stay for training.
+    assert db.session.query(FaceImage).count() == 6
+
+
+def test_no_model_yet_means_no_raw_photo_is_purged(app, db) -> None:
+    staff, _ = create_staff("A001", "Alice", "Archer")
+    _photo(staff, "a.jpg", 400, 0)
+    db.session.commit()
+    assert run_retention(settings(app, photos=1), NOW).raw_photos == 0
+    assert _stored_names() == ["a.jpg"]
 
 
 def test_negative_days_are_refused() -> None:
