@@ -1,19 +1,17 @@
-"""Retention for privacy: delete in/out log rows, event files, enrolment photos and decision faces older than the set
-days, and forget visitors' photos and embeddings some days after their pass ended.
+"""Retention for privacy: delete in/out log rows, enrolment photos and decision faces older than the set days, and
+forget visitors' photos and embeddings some days after their pass ended (the event files are the event file
+writer's: app/gates/event_file.py).
 
-Each kind has its own setting (FACEGATE_LOG_RETENTION_DAYS, FACEGATE_EVENT_FILE_RETENTION_DAYS,
-FACEGATE_RAW_PHOTO_RETENTION_DAYS, FACEGATE_SNAPSHOT_DAYS, FACEGATE_SITE_COHORT_DAYS,
-FACEGATE_VISITOR_FORGET_DAYS); 0 keeps the first three
-kinds forever. docs/operations.md states the rules.
+Each kind has its own setting (FACEGATE_LOG_RETENTION_DAYS, FACEGATE_RAW_PHOTO_RETENTION_DAYS,
+FACEGATE_SNAPSHOT_DAYS, FACEGATE_SITE_COHORT_DAYS, FACEGATE_VISITOR_FORGET_DAYS); 0 keeps the first two kinds
+forever. docs/operations.md states the rules.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
@@ -24,7 +22,6 @@ from app.models import FaceImage, Log, ModelVersion, PhotoBlob
 
 # Rows deleted per statement, so a first purge of millions of rows never holds one huge transaction.
 DELETE_BATCH = 5000
-EVENT_FILE_PATTERN = re.compile(r"^events-(\d{4}-\d{2}-\d{2})(?:-\d+)?\.jsonl$")
 
 
 @dataclass
@@ -32,7 +29,6 @@ class RetentionReport:
     """What one retention run deleted."""
 
     log_rows: int = 0
-    event_files: int = 0
     raw_photos: int = 0
     decision_crops: int = 0
     decision_faces: int = 0
@@ -60,20 +56,6 @@ def purge_log_rows(before: datetime) -> int:
         db.session.execute(delete(Log).where(Log.id.in_(ids)))
         db.session.commit()
         total += len(ids)
-
-
-def purge_event_files(directory: Path, before: datetime) -> int:
-    """Delete the event files (events-YYYY-MM-DD[-N].jsonl) of days wholly before `before`; how many went."""
-    if not directory.is_dir():
-        return 0
-    first_kept = before.date()
-    removed = 0
-    for path in directory.iterdir():
-        match = EVENT_FILE_PATTERN.match(path.name)
-        if match and date.fromisoformat(match.group(1)) < first_kept:
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed
 
 
 def purge_raw_photos(before: datetime) -> int:
@@ -105,8 +87,6 @@ def run_retention(config: Mapping, now: datetime | None = None) -> RetentionRepo
     report = RetentionReport()
     if (before := cutoff(config["LOG_RETENTION_DAYS"], now)) is not None:
         report.log_rows = purge_log_rows(before)
-    if (before := cutoff(config["EVENT_FILE_RETENTION_DAYS"], now)) is not None:
-        report.event_files = purge_event_files(Path(config["DATA_DIR"]) / "events", before)
     if (before := cutoff(config["RAW_PHOTO_RETENTION_DAYS"], now)) is not None:
         report.raw_photos = purge_raw_photos(before)
     faces = purge_decision_faces(now or datetime.now(UTC), config["SNAPSHOT_DAYS"], config["SITE_COHORT_DAYS"])

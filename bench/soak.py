@@ -241,6 +241,9 @@ def run_soak(args: argparse.Namespace, root: Path) -> dict:
         site = Site(env, redis_server, mariadb, gate_ids, tokens, passes, cameras)
         web = web_app(env, root / "web.log")
         web.start(timeout=90)
+        writer = ManagedProcess("events", python_module("flask", "--app", "wsgi", "events", "follow"), env,
+                                root / "events.log")  # fmt: skip
+        writer.start()
         try:
             start_system(site, args, root, web.url)
             t0 = time.time() + 1.0
@@ -255,6 +258,7 @@ def run_soak(args: argparse.Namespace, root: Path) -> dict:
             time.sleep(3.0)
             for poller in site.pollers.values():
                 poller.stop()
+            writer.stop()  # it writes what was published, then stops
             counters = {
                 name: sum(read_counter(site.client, name).values())
                 for name in (
@@ -269,6 +273,7 @@ def run_soak(args: argparse.Namespace, root: Path) -> dict:
         finally:
             for managed in [*(site.workers if site else []), *([site.ingest] if site and site.ingest else [])]:
                 managed.stop()
+            writer.stop()
             web.stop()
         received = {gate_id: poller.received for gate_id, poller in site.pollers.items()}
         file_ids = event_file_ids(Path(env["FACEGATE_DATA_DIR"]) / "events")

@@ -43,8 +43,9 @@ def start_system(
     root: Path, port: int, workers: int, env: dict[str, str], access: list[GateAccess], face_photo: Path, voice: str,
     children: list[ManagedProcess],
 ) -> None:  # fmt: skip
-    """Start the web app on port, `workers` worker processes, the gate clients and camera_ingest, with logs and gate
-    settings under root, appending each process to children as it starts (so that all of them can be stopped)."""
+    """Start the web app on port, `workers` worker processes, the event file writer, the gate clients and
+    camera_ingest, with logs and gate settings under root, appending each process to children as it starts (so that
+    all of them can be stopped)."""
     logs = root / "logs"
     problems = matches(" ERROR ", " CRITICAL ", "Traceback", "Error:")
 
@@ -59,6 +60,8 @@ def start_system(
     worker_lines = echo_to_console("worker", lambda line: " ready." in line or problems(line))
     start(celery_worker(env, logs / "worker.log", workers, on_line=worker_lines, own_session=True))
     web.wait_ready(timeout=90)
+    say("starting the event file writer (instance/demo/dataset/events/)")
+    start(demo_child("events", ["flask", "--app", "wsgi", "events", "follow"], env, logs / "events.log", problems))
     for gate in access:
         config = write_gate_config(
             root / "gates" / gate_slug(gate.name) / "gate.toml", web.url, gate.gate_id, gate.token, voice

@@ -1,5 +1,5 @@
 """Flask CLI command groups: `flask users`, `flask staff`, `flask gates`, `flask faces`, `flask integrations`,
-`flask access`, `flask visitors`, `flask audit`, `flask tls` and `flask storage`."""
+`flask access`, `flask visitors`, `flask audit`, `flask tls`, `flask storage` and `flask events`."""
 
 from flask import Flask
 
@@ -11,6 +11,7 @@ from app.cli import (
 from app.cli.access import access_cli, visitors_cli
 from app.cli.accounts import gates_cli, staff_cli, users_cli
 from app.cli.audit import audit_cli
+from app.cli.events import events_cli
 from app.cli.faces import faces_cli
 from app.cli.integrations import integrations_cli
 from app.cli.storage import storage_cli
@@ -20,5 +21,5 @@ from app.cli.tls_commands import tls_cli
 def register_cli(flask_app: Flask) -> None:
     """Attach facegate's command groups to flask_app."""
     for group in (users_cli, staff_cli, gates_cli, faces_cli, integrations_cli, access_cli, visitors_cli, audit_cli,
-                  tls_cli, storage_cli):
+                  tls_cli, storage_cli, events_cli):
         flask_app.cli.add_command(group)

@@ -138,8 +138,8 @@ def run_train(
 
 def forget_staff(staff: Staff) -> None:
     """Delete a person with their account (a visitor has none), photos, embeddings, avatar, log rows and decision faces
-    from the shared database (then retrain with forget, which deletes every model version that still describes
-    them)."""
+    from the shared database (then the caller has the event file writer scrub their lines, and retrains with forget,
+    which deletes every model version that still describes them)."""
     folder = staff.folder
     delete_photos_of(staff.id)
     remove_avatar(staff)

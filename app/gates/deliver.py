@@ -1,4 +1,5 @@
-"""Deliver a gate's pending decisions: log row (if any), then the event on the gate's stream and in the event file."""
+"""Deliver a gate's pending decisions: log row (if any), then the event on the gate's stream (which the site's one
+event file writer follows: app/gates/event_file.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import redis
 from app.enrolment.site_faces import record_decision_face
 from app.gates.decide import forget_pending, pending_decisions
 from app.gates.decision_faces import forget_stash, take_stash
-from app.gates.event_file import append_event_line
 from app.gates.log_writer import record_decision
 from app.gates.stream import Event, publish_event
 
@@ -34,7 +34,6 @@ def deliver_pending(client: redis.Redis, gate_id: int, config: Mapping, embedder
             record_decision_face(decision.id, gate_id, event.type, event.staff_id, captured_at, stash.vector, embedder,
                                  stash.crop, stash.frame)  # fmt: skip
             if publish_event(client, event, config["EVENT_STREAM_MAXLEN"]) is not None:
-                append_event_line(config["DATA_DIR"] / "events", event.to_dict(), config["EVENT_FILE_MAX_BYTES"])
                 delivered.append(event)
         forget_pending(client, decision)
         forget_stash(client, decision)

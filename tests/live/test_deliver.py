@@ -13,6 +13,7 @@ from app.accounts import create_gate, create_staff
 from app.extensions import db as _db
 from app.gates.decide import GateDecision, pending_key
 from app.gates.deliver import deliver_pending
+from app.gates.event_file import EventFileWriter
 from app.gates.log_writer import record_decision
 from app.gates.stream import gate_stream_key
 from app.models import Log
@@ -72,11 +73,12 @@ def test_not_cleared_is_denied_and_a_stranger_is_a_stranger_without_rows(site, d
     assert stream_events(site, site["back"]) == []
 
 
-def test_every_event_also_goes_to_the_event_file(site, db) -> None:
+def test_every_event_also_goes_to_the_event_file_through_its_one_writer(site, db, tmp_path) -> None:
     pend(site, site["back"], "E2", 1000.0)
     deliver_pending(site["rds"], site["back"], site["config"], "facenet-20180408")
-    files = list((site["config"]["DATA_DIR"] / "events").glob("events-*.jsonl"))
-    lines = [json.loads(line) for path in files for line in path.read_text().splitlines()]
+    assert not (site["config"]["DATA_DIR"] / "events").exists()  # a worker writes no file of its own
+    assert EventFileWriter(site["rds"], tmp_path, 10_000).write_new() == 1
+    lines = [json.loads(line) for path in tmp_path.glob("events-*.jsonl") for line in path.read_text().splitlines()]
     assert [(e["type"], e["staff_id"], e["voice"]) for e in lines if e["gate_id"] == site["back"]] == [
         ("granted", "E2", False)
     ]

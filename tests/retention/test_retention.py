@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -19,13 +18,8 @@ from celery_config import celery_settings
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 
-def settings(app, logs: int = 0, events: int = 0, photos: int = 0) -> dict:
-    return {
-        **app.config,
-        "LOG_RETENTION_DAYS": logs,
-        "EVENT_FILE_RETENTION_DAYS": events,
-        "RAW_PHOTO_RETENTION_DAYS": photos,
-    }
+def settings(app, logs: int = 0, photos: int = 0) -> dict:
+    return {**app.config, "LOG_RETENTION_DAYS": logs, "RAW_PHOTO_RETENTION_DAYS": photos}
 
 
 def test_log_rows_older_than_the_retention_go_in_batches_and_zero_keeps_all(app, db, monkeypatch) -> None:
@@ -40,25 +34,6 @@ def test_log_rows_older_than_the_retention_go_in_batches_and_zero_keeps_all(app,
     assert run_retention(settings(app, logs=90), NOW).log_rows == 3
     left = sorted((NOW - row.timestamp).days for row in db.session.scalars(select(Log)))
     assert left == [1, 89]
-
-
-def test_event_files_of_old_days_go_and_other_files_stay(app, db, tmp_path: Path) -> None:
-    events = tmp_path / "events"
-    events.mkdir()
-    names = [
-        "events-2026-08-29.jsonl",
-        "events-2026-08-29-1.jsonl",
-        "events-2026-08-30.jsonl",
-        "events-2026-11-28.jsonl",
-        "notes.txt",
-        "events-latest.jsonl",
-    ]
-    for name in names:
-        (events / name).write_text("{}\n")
-    config = {**settings(app, events=90), "DATA_DIR": tmp_path}
-    assert run_retention(config, NOW).event_files == 2
-    assert sorted(p.name for p in events.iterdir()) == sorted(names[2:])
-    assert run_retention({**settings(app), "DATA_DIR": tmp_path / "none-yet"}, NOW).event_files == 0
 
 
 def _photo(staff, name: str, added: int, processed: int | None, rejected: bool = False, stored: bool = True) -> None:
@@ -120,7 +95,7 @@ def test_the_task_runs_with_the_app_settings_and_beat_schedules_it_nightly(app, 
     db.session.commit()
     monkeypatch.setitem(app.config, "LOG_RETENTION_DAYS", 2)
     assert retention.apply().get() == {
-        "log_rows": 1, "event_files": 0, "raw_photos": 0, "decision_crops": 0, "decision_faces": 0,
+        "log_rows": 1, "raw_photos": 0, "decision_crops": 0, "decision_faces": 0,
         "visitors_forgotten": 0,
     }  # fmt: skip
     schedule = celery_settings("redis://x")["beat_schedule"]["retention"]
