@@ -25,14 +25,20 @@ def publish_model(data: bytes, **fields) -> ModelVersion:
     The row and its chunks are one transaction: readers see the whole version or none of it.
     """
     newest = db.session.scalar(select(func.max(ModelVersion.version))) or 0
-    row = ModelVersion(version=newest + 1, checksum=model_checksum(data), size=len(data), **fields)
+    row = ModelVersion(version=newest + 1, **fields)
     db.session.add(row)
+    store_model_bytes(row, data)
+    db.session.commit()
+    return row
+
+
+def store_model_bytes(row: ModelVersion, data: bytes) -> None:
+    """Store data as row's bytes, in chunks, with its checksum and size (not committed)."""
+    row.checksum, row.size = model_checksum(data), len(data)
     db.session.flush()
     for seq, start in enumerate(range(0, len(data), MODEL_CHUNK_BYTES)):
         db.session.add(ModelChunk(model_version_id=row.id, seq=seq, data=data[start : start + MODEL_CHUNK_BYTES]))
-        db.session.flush()  # one chunk in memory at a time on the way out
-    db.session.commit()
-    return row
+        db.session.flush()  # one chunk at a time on its way to the database
 
 
 def newest_version() -> int | None:

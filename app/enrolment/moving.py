@@ -5,16 +5,16 @@ nothing reads any more, are deleted. `flask storage move-to-db` runs it, with a 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sqlalchemy import select
 
 from app.enrolment.dataset import PROCESSED, DatasetPathError, resolve_stored
+from app.enrolment.model_store import store_model_bytes
 from app.extensions import db
-from app.models import AvatarBlob, FaceImage, ModelChunk, ModelVersion, PhotoBlob, Staff
-from app.models.stored import MODEL_CHUNK_BYTES
-from app.recognition.store import model_checksum
+from app.models import AvatarBlob, FaceImage, ModelVersion, PhotoBlob, Staff
 
 LEGACY_POINTER = "LATEST"
 
@@ -36,42 +36,41 @@ class MoveReport:
         return asdict(self)
 
 
-def _legacy_model_file(model_dir: Path, version: int) -> Path:
-    return model_dir / f"model-{version:06d}.npz"
+def _local_file(root: Path, relative: str) -> Path | None:
+    """The file a row names under root on this host, or None when it is not here (or would leave root)."""
+    try:
+        path = resolve_stored(root, relative)
+    except DatasetPathError:
+        return None
+    return path if path.is_file() else None
+
+
+def _move(path: Path, store: Callable[[bytes], None]) -> None:
+    """store the file's bytes, commit, then delete the file (one file in memory and per transaction)."""
+    store(path.read_bytes())
+    db.session.commit()
+    path.unlink()
 
 
 def _move_photos(data_root: Path, dry_run: bool, report: MoveReport) -> None:
     stored = select(PhotoBlob.face_image_id)
     for image in db.session.scalars(select(FaceImage).where(FaceImage.id.not_in(stored)).order_by(FaceImage.id)):
-        try:
-            path = resolve_stored(data_root, image.raw_path)
-        except DatasetPathError:
-            path = None
-        if path is None or not path.is_file():
+        if (path := _local_file(data_root, image.raw_path)) is None:
             report.photos_missing += 1
             continue
         report.photos += 1
         if not dry_run:
-            db.session.add(PhotoBlob(face_image_id=image.id, jpeg=path.read_bytes()))
-            db.session.commit()  # one photo at a time: nothing is held in memory, a killed run keeps what it moved
-            path.unlink()
+            _move(path, lambda data, pk=image.id: db.session.add(PhotoBlob(face_image_id=pk, jpeg=data)))
 
 
 def _move_models(model_dir: Path, dry_run: bool, report: MoveReport) -> None:
     for row in db.session.scalars(select(ModelVersion).where(ModelVersion.size == 0).order_by(ModelVersion.version)):
-        path = _legacy_model_file(model_dir, row.version)
-        if not path.is_file():
+        if (path := _local_file(model_dir, f"model-{row.version:06d}.npz")) is None:
             report.models_missing += 1
             continue
         report.models += 1
-        if dry_run:
-            continue
-        data = path.read_bytes()
-        for seq, start in enumerate(range(0, len(data), MODEL_CHUNK_BYTES)):
-            db.session.add(ModelChunk(model_version_id=row.id, seq=seq, data=data[start : start + MODEL_CHUNK_BYTES]))
-        row.checksum, row.size = model_checksum(data), len(data)
-        db.session.commit()
-        path.unlink()
+        if not dry_run:
+            _move(path, lambda data, version=row: store_model_bytes(version, data))
     if not dry_run:
         (model_dir / LEGACY_POINTER).unlink(missing_ok=True)
 
@@ -79,18 +78,12 @@ def _move_models(model_dir: Path, dry_run: bool, report: MoveReport) -> None:
 def _move_avatars(media_dir: Path, dry_run: bool, report: MoveReport) -> None:
     moved = select(AvatarBlob.staff_id)
     for staff in db.session.scalars(select(Staff).where(Staff.avatar_path.is_not(None), Staff.id.not_in(moved))):
-        try:
-            path = resolve_stored(media_dir, staff.avatar_path)
-        except DatasetPathError:
-            path = None
-        if path is None or not path.is_file():
+        if (path := _local_file(media_dir, staff.avatar_path)) is None:
             report.avatars_missing += 1
             continue
         report.avatars += 1
         if not dry_run:
-            db.session.add(AvatarBlob(staff_id=staff.id, jpeg=path.read_bytes()))
-            db.session.commit()
-            path.unlink()
+            _move(path, lambda data, pk=staff.id: db.session.add(AvatarBlob(staff_id=pk, jpeg=data)))
 
 
 def _delete_crops(data_root: Path, dry_run: bool, report: MoveReport) -> None:

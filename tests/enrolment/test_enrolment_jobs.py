@@ -102,9 +102,9 @@ def test_preprocess_keeps_reasons_and_training_is_incremental(app, db, faces_dir
         sa.select(FaceImage.rejection_reason).where(FaceImage.rejection_reason.is_not(None)).order_by(FaceImage.id)
     )
     assert list(reasons) == ["empty file (0 bytes)", "no face"]
-    # Nothing but the embedding is kept: no crop, and nothing on this host's disk.
+    # Nothing but the embedding is kept: no crop, and no photo on this host's disk.
     data_dir = Path(app.config["DATA_DIR"])
-    assert not data_dir.exists() or not any(path.is_file() for path in data_dir.rglob("*"))
+    assert not (data_dir / "raw").exists() and not (data_dir / "processed").exists()
 
     first = run_train(create_job("train").id)
     assert first.state == "succeeded", first.message

@@ -41,7 +41,7 @@ def test_real_photos_are_stored_as_jpegs_under_names_of_their_own(db, ada, faces
     stored = stored_jpegs(db)
     assert sorted(stored) == sorted(result.saved)
     assert all(Image.open(io.BytesIO(jpeg)).format == "JPEG" for jpeg in stored.values())
-    assert not Path(app.config["DATA_DIR"]).exists()
+    assert not (Path(app.config["DATA_DIR"]) / "raw").exists()
 
 
 def test_bad_files_get_a_reason_and_the_rest_goes_on(db, ada, faces_dir: Path) -> None:
