@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import delete, func, select
 
@@ -92,6 +93,6 @@ def run_retention(config: Mapping, now: datetime | None = None) -> RetentionRepo
     faces = purge_decision_faces(now or datetime.now(UTC), config["SNAPSHOT_DAYS"], config["SITE_COHORT_DAYS"])
     report.decision_crops, report.decision_faces = faces["decision_crops"], faces["decision_faces"]
     report.visitors_forgotten = forget_expired_visitors(
-        Path(config["DATA_DIR"]), Path(config["MEDIA_DIR"]), now or datetime.now(UTC), config["VISITOR_FORGET_DAYS"]
+        Path(config["DATA_DIR"]), now or datetime.now(UTC), config["VISITOR_FORGET_DAYS"]
     )
     return report

@@ -13,8 +13,9 @@ from app.access.editing import AccessError, find_gates, find_person
 from app.accounts import safe_folder_name, unique_folder
 from app.avatars import remove_avatar
 from app.enrolment.dataset import remove_person
+from app.enrolment.photos import delete_photos_of
 from app.extensions import db
-from app.models import DecisionFace, FaceImage, Staff, User
+from app.models import DecisionFace, Staff, User
 
 
 def check_pass(valid_from: datetime, valid_until: datetime) -> None:
@@ -75,7 +76,7 @@ def end_pass(visitor: Staff, now: datetime) -> None:
     db.session.commit()
 
 
-def forget_expired_visitors(data_root: Path, media_dir: Path, now: datetime, days: int) -> int:
+def forget_expired_visitors(data_root: Path, now: datetime, days: int) -> int:
     """Forget the photos, embeddings, avatar and decision faces of visitors whose pass ended more than `days` days
     before now; the visitor's row (and in/out log) stays, marked forgotten. How many visitors were forgotten."""
     if days < 0:
@@ -88,10 +89,10 @@ def forget_expired_visitors(data_root: Path, media_dir: Path, now: datetime, day
         )
     ).all()
     for visitor in due:
-        db.session.execute(delete(FaceImage).where(FaceImage.staff_id == visitor.id))
+        delete_photos_of(visitor.id)
         db.session.execute(delete(DecisionFace).where(DecisionFace.staff_id == visitor.id))
         remove_person(data_root, visitor.folder)
-        remove_avatar(media_dir, visitor.avatar_path)
-        visitor.avatar_path, visitor.forgotten_at = None, now
+        remove_avatar(visitor)
+        visitor.forgotten_at = now
         db.session.commit()
     return len(due)

@@ -6,20 +6,16 @@ from collections.abc import Mapping
 
 import redis
 
-from app.gates.event_file import append_event_line
 from app.gates.stream import Event, publish_event
 
 
 def announce(client: redis.Redis, event: Event, config: Mapping) -> bool:
-    """Publish event once on its gate's stream and, the first time, add it to the event file; whether it was new.
+    """Publish event once on its gate's stream (the event file writer follows it into the event file); whether it
+    was new.
 
-    config: the app's settings (EVENT_STREAM_MAXLEN, DATA_DIR, EVENT_FILE_MAX_BYTES). Raises redis.RedisError when
-    the stream is unreachable.
+    config: the app's settings (EVENT_STREAM_MAXLEN). Raises redis.RedisError when the stream is unreachable.
     """
-    if publish_event(client, event, config["EVENT_STREAM_MAXLEN"]) is None:
-        return False
-    append_event_line(config["DATA_DIR"] / "events", event.to_dict(), config["EVENT_FILE_MAX_BYTES"])
-    return True
+    return publish_event(client, event, config["EVENT_STREAM_MAXLEN"]) is not None
 
 
 def gate_event(gate_id: int, event_id: str, kind: str, timestamp: str, voice: bool, **fields) -> Event:
