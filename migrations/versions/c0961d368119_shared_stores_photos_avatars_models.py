@@ -5,7 +5,7 @@ moves an existing site's files (docs/operations.md). Crops are no longer kept (f
 a model version records its checksum, size and the job that made it instead of a file path.
 
 Revision ID: c0961d368119
-Revises: 2e2630c93f6d
+Revises: b8d41f0c2a57
 Create Date: 2026-11-30 07:40:00
 
 """
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import mysql
 
 # revision identifiers, used by Alembic.
 revision = 'c0961d368119'
-down_revision = '2e2630c93f6d'
+down_revision = 'b8d41f0c2a57'
 branch_labels = None
 depends_on = None
 

@@ -56,7 +56,7 @@ def test_a_camera_that_disappears_ends_the_job_keeping_its_shots(app, db, faces_
     video = photo_video(photos[:10], seconds_each=1.0)
     port = free_port()
     args = python_module("gate_client.stream", "--source", str(video), "--host", "127.0.0.1", "--port", str(port),
-                         "--fps", "10", "--loop")  # fmt: skip
+                         "--fps", "10", "--loop", "--allow-anonymous")  # fmt: skip
     streamer = ManagedProcess("streamer", args, dict(os.environ), tmp_path / "stream.log")
     staff, _ = create_staff("C3", "Gone", "Camera")
     job = create_job("capture", staff.id)
