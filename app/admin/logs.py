@@ -25,6 +25,7 @@ from flask_admin.model.template import BaseListRowAction, DeleteRowAction
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from app.access.passback import ANTI_PASSBACK
 from app.admin.formatting import for_csv, gate_name, local_time, person, snapshot_thumbnail
 from app.admin.security import AdminModelView
 from app.extensions import db
@@ -199,9 +200,9 @@ class LogAdmin(AdminModelView):
     simple_list_pager = True
     list_template = "admin/log_list.html"
     # Snapshot last: the sort links name columns by position (sort=3 is the direction), so existing URLs keep working.
-    column_list = ["timestamp", "staff", "gate", "status", "decision_id"]
-    column_export_list = ["timestamp", "staff", "gate", "status"]
-    column_labels = {"decision_id": "Snapshot", "timestamp": "Time", "staff": "Person"}
+    column_list = ["timestamp", "staff", "gate", "status", "decision_id", "violation"]
+    column_export_list = ["timestamp", "staff", "gate", "status", "violation"]
+    column_labels = {"decision_id": "Snapshot", "timestamp": "Time", "staff": "Person", "violation": "Violation"}
     # Flask-Admin orders by every column of a sort key, each in the list's direction (also for the CSV export).
     column_default_sort = [(column.key, DEFAULT_SORT[1]) for column in SORT_KEYS[DEFAULT_SORT[0]]]
     column_sortable_list = list(SORT_KEYS.items())
@@ -220,6 +221,7 @@ class LogAdmin(AdminModelView):
         RelatedContains(Log.gate_id, Gate.name, "Gate"),
         LocalDateBetweenFilter(column=Log.timestamp, name="Date"),
         FilterEqual(column=Log.status, name="Status", options=[("in", "in"), ("out", "out")]),
+        FilterEqual(column=Log.violation, name="Violation", options=[(ANTI_PASSBACK, ANTI_PASSBACK)]),
     ]
 
     def _sort(self, sort_column: str | None, sort_desc: bool) -> tuple[str, bool]:

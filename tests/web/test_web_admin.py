@@ -139,8 +139,8 @@ def test_log_filters_by_person_gate_local_date_and_status_and_exports_csv(app, p
     monkeypatch.setitem(app.config, "TIMEZONE", "Europe/Berlin")
     _log_rows(db, people)
     everything = _csv(admin_client, "")
-    assert everything[0] == ["Time", "Person", "Gate", "Status"] and len(everything) == 5
-    assert everything[1] == ["2024-05-07 08:30:00", "Alice Archer (A001)", "Front", "in"]  # newest first, local
+    assert everything[0] == ["Time", "Person", "Gate", "Status", "Violation"] and len(everything) == 5
+    assert everything[1] == ["2024-05-07 08:30:00", "Alice Archer (A001)", "Front", "in", ""]  # newest first, local
     # Filter indexes follow LogAdmin.column_filters: 0 staff ID, 1 last name, 2 gate, 3 date, 4 status.
     assert len(_csv(admin_client, "flt0_0=A001")) == 4
     assert [r[1] for r in _csv(admin_client, "flt0_1=Bak")[1:]] == ["Bob Baker (B002)"]
