@@ -17,10 +17,10 @@ import requests
 import sqlalchemy as sa
 
 from app.accounts import create_admin, create_gate, create_staff
+from app.enrolment.forgetting import FORGET_KEY
 from app.enrolment.model_store import load_version
 from app.enrolment.service import enqueue_job
 from app.extensions import db as _db
-from app.gates.event_file import FORGET_KEY
 from app.gates.in_flight import take_slot
 from app.gates.stream import read_gate_events
 from app.models import AvatarBlob, DecisionFace, FaceImage, Job, Log, ModelVersion, PhotoBlob

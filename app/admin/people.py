@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash
+from flask import flash
 from flask_admin.contrib.sqla.fields import QuerySelectMultipleField
 from flask_login import current_user
 from markupsafe import Markup
@@ -17,9 +17,7 @@ from app.admin.security import AdminModelView, admin_actor
 from app.audit import record, target_of
 from app.enrolment.service import enqueue_job, forget_staff
 from app.extensions import db
-from app.gates.event_file import forget_in_event_files
 from app.models import Gate, Group, Staff, User
-from app.redis_client import get_redis
 
 _RESET_HELP = "Leave empty to keep the password. A new one is a one-time password: it must be changed at next sign-in."
 
@@ -159,9 +157,7 @@ class StaffAdmin(PassbackResetMixin, AdminModelView):
 
     def remove(self, model) -> bool:
         """Delete the person with their account, photos, embeddings, log rows and avatar; retrain without them."""
-        staff_id = model.staff_id
         forget_staff(model)
-        forget_in_event_files(get_redis(current_app.config["REDIS_URL"]), [staff_id])
         enqueue_job("train", forget=True)
         flash("Deleted with their photos, embeddings, avatar and log rows; a retrain without them was queued.",
               "info")

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
-from flask import current_app
 from sqlalchemy import select
 
 from app.audit import cli_actor, record, snapshot, target_of
@@ -16,10 +15,8 @@ from app.cli.faces import faces_cli
 from app.enrolment.photos import export_photos, import_dataset, import_photo_folder
 from app.enrolment.service import forget_staff, run_capture, run_preprocess, run_train
 from app.extensions import db
-from app.gates.event_file import forget_in_event_files
 from app.jobs import create_job
 from app.models import Job, Staff
-from app.redis_client import get_redis
 
 
 def _staff(staff_id: str) -> Staff:
@@ -108,6 +105,5 @@ def delete_staff_command(staff_id: str) -> None:
     target, before = target_of(staff), snapshot(staff)
     forget_staff(staff)
     record(cli_actor(), "delete", target, before=before)
-    forget_in_event_files(get_redis(current_app.config["REDIS_URL"]), [staff_id])
     click.echo(f"Deleted {staff_id} with their photos, embeddings, avatar and log rows.")
     _run_with_bar("train", None, lambda job_id, observe: run_train(job_id, forget=True, observe=observe))

@@ -11,6 +11,7 @@ from app.avatars import remove_avatar
 from app.cameras import CameraError
 from app.enrolment.capture import capture_photos
 from app.enrolment.dataset import remove_person
+from app.enrolment.forgetting import forget_in_event_files
 from app.enrolment.model_store import delete_old_versions
 from app.enrolment.photos import add_photo, delete_photos_of
 from app.enrolment.preprocess import preprocess_staff
@@ -19,6 +20,7 @@ from app.extensions import db
 from app.jobs import create_job, report_progress, run_job
 from app.models import Job, Staff
 from app.recognition.configured import cohort_from_config, recognizer_from_config
+from app.redis_client import get_redis
 
 TASKS = {"capture": "facegate.capture", "preprocess": "facegate.preprocess", "train": "facegate.train"}
 Observer = Callable[[Job], None]
@@ -138,11 +140,12 @@ def run_train(
 
 def forget_staff(staff: Staff) -> None:
     """Delete a person with their account (a visitor has none), photos, embeddings, avatar, log rows and decision faces
-    from the shared database (then the caller has the event file writer scrub their lines, and retrains with forget,
-    which deletes every model version that still describes them)."""
-    folder = staff.folder
+    from the shared database, and have the event file writer scrub their lines (then retrain with forget, which
+    deletes every model version that still describes them)."""
+    folder, staff_id = staff.folder, staff.staff_id
     delete_photos_of(staff.id)
     remove_avatar(staff)
     db.session.delete(staff.user if staff.user is not None else staff)
     db.session.commit()
     remove_person(Path(current_app.config["DATA_DIR"]), folder)
+    forget_in_event_files(get_redis(current_app.config["REDIS_URL"]), [staff_id])

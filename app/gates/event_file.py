@@ -14,19 +14,18 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import redis
 
 from app.enrolment.dataset import write_atomically
+from app.enrolment.forgetting import FORGET_KEY
 from app.gates.stream import ALL_EVENTS_KEY
 
 CURSOR_FILE = "cursor"
 EVENT_FILE_PATTERN = re.compile(r"^events-(\d{4}-\d{2}-\d{2})(?:-(\d+))?\.jsonl$")
-# Staff IDs of forgotten people whose lines the writer must still scrub from its files (any host adds to it).
-FORGET_KEY = "facegate:event-file:forget"
 PURGE_EVERY_S = 60
 RETRY_S = 1.0
 logger = logging.getLogger(__name__)
@@ -125,8 +124,8 @@ class EventFileWriter:
         return removed
 
     def scrub_forgotten(self) -> int:
-        """Remove every line about the people forget_in_event_files named (each file rewritten atomically); how
-        many lines went."""
+        """Remove every line about the people forgotten since (app/enrolment/forgetting.py), each file rewritten
+        atomically; how many lines went."""
         staff_ids = {_text(member) for member in self.client.smembers(FORGET_KEY)}
         if not staff_ids:
             return 0
@@ -139,12 +138,6 @@ class EventFileWriter:
                 removed += len(lines) - len(kept)
         self.client.srem(FORGET_KEY, *staff_ids)
         return removed
-
-
-def forget_in_event_files(client: redis.Redis, staff_ids: Iterable[str]) -> None:
-    """Ask the site's event file writer to scrub the lines of these staff IDs from its files (on its host)."""
-    if staff_ids := list(staff_ids):
-        client.sadd(FORGET_KEY, *staff_ids)
 
 
 def follow_events(writer: EventFileWriter, retention_days: int, keep_going: Callable[[], bool]) -> int:

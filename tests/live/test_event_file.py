@@ -6,13 +6,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
-from app.gates.event_file import (
-    CURSOR_FILE,
-    EventFileWriter,
-    append_event_line,
-    event_file_path,
-    forget_in_event_files,
-)
+from app.enrolment.forgetting import forget_in_event_files
+from app.gates.event_file import CURSOR_FILE, EventFileWriter, append_event_line, event_file_path
 from app.gates.stream import Event, publish_event
 
 
