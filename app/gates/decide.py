@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import redis
 
-from app.gates.liveness import LIVE, LivenessRules, pooled_score, record_score, track_liveness
+from app.gates.liveness import LIVE, SPOOF, LivenessRules, ended_spoof, pooled_score, record_score, track_liveness
 
 # A face belongs to an existing track when its box overlaps the track's last box at least this much.
 MIN_TRACK_IOU = 0.2
@@ -307,6 +307,10 @@ def apply_frame(
             # crop: the face is no longer in this frame).
             ended = _stranger_decision(state, t, frame.gate_id, t["last_seq"], t["last_t"], None, rules.cooldown_s)
             decisions += [ended] if ended else []
+        elif not t["decided"] and (who := ended_spoof(state, t, rules.min_votes, rules.liveness, rules.cooldown_s)):
+            vector = _pooled_vector(t)  # a photo's track that broke up before it was decided (app/gates/liveness.py)
+            decisions.append(GateDecision(uuid.uuid4().hex, frame.gate_id, who, t["last_seq"], t["last_t"], None,
+                                          None if vector is None else _encode_vector(vector), SPOOF, pooled_score(t)))
     state["tracks"] = live
     faces = sorted(frame.faces, key=lambda f: f.box[2] * f.box[3], reverse=True)
     matches = _match_tracks(state["tracks"], faces, frame.captured_at, rules.track_gap_s)

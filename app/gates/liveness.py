@@ -3,12 +3,15 @@
 Each face a track votes with carries its liveness score (the recognition core's live probability). A track is live
 once the mean score of LIVENESS_FRAMES consecutive scored faces reaches LIVENESS_THRESHOLD; it is a spoof when
 STRANGER_VOTES of its faces were scored and it never was (a member of staff is not turned away for a few unsure
-frames, as with identity). Until then a person's decision waits. Each gate's `liveness` setting then says what a
-spoof does: `enforce` refuses it (a `spoof` event), `warn` lets the decision stand and logs it, `off` ignores it.
+frames, as with identity). Until then a person's decision waits. A track that ends first (a hand-held photo moved
+so much that its track broke up) is a spoof when it named a person in MIN_VOTES frames, LIVENESS_FRAMES of its faces
+were scored and it never was live. Each gate's `liveness` setting then says what a spoof does: `enforce` refuses it
+(a `spoof` event), `warn` lets the decision stand and logs it, `off` ignores it.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -56,6 +59,23 @@ def track_liveness(track: dict, rules: LivenessRules) -> tuple[bool, str | None]
     if scored >= rules.spoof_frames:
         return True, SPOOF
     return scored == 0 and track.get("live_unscored", 0) > 0, None
+
+
+def ended_spoof(state: dict, track: dict, min_votes: int, rules: LivenessRules | None, cooldown_s: float) -> str | None:
+    """The person an undecided track that has just ended named in `min_votes` of its frames, when at least
+    `rules.frames` of its faces were scored and it was never live (a photo moved about so much that its track broke
+    up before it had `spoof_frames` faces), unless a spoof of them was decided at the gate within the cooldown (then
+    remembered in the gate's state); else None."""
+    if rules is None or track.get("live_ok") or track.get("live_n", 0) < rules.frames:
+        return None
+    named = Counter(identity for _seq, identity in track["votes"] if identity is not None).most_common(1)
+    if not named or named[0][1] < min_votes:
+        return None
+    last = state["cooldown"].get(f"spoof:{named[0][0]}")
+    if last is not None and track["last_t"] - last < cooldown_s:
+        return None
+    state["cooldown"][f"spoof:{named[0][0]}"] = track["last_t"]
+    return named[0][0]
 
 
 def pooled_score(track: dict) -> float | None:

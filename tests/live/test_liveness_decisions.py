@@ -86,6 +86,26 @@ def test_a_photo_shown_first_does_not_hold_back_the_real_persons_grant(rds, scor
     assert [d.liveness for d in photo] == ["spoof"] and [d.liveness for d in person] == ["live"]
 
 
+@pytest.mark.slow
+def test_a_photo_moved_about_so_much_that_its_track_broke_up_is_a_spoof_when_it_ends(rds, scores) -> None:
+    # A hand-held print jumps across the frame: two tracks of 6 faces each, both naming E1, neither live, neither
+    # long enough (10 scored faces) to be called a spoof while in view.
+    far = (420.0, 100.0, 120.0, 150.0)
+    faces = [FaceVote(BOX if i < 6 else far, "E1", liveness=score) for i, score in enumerate(scores["print"])]
+    frames = [FrameResult(1, i + 1, 1000 + i / 10, [face]) for i, face in enumerate(faces)]
+    frames += [FrameResult(1, s, 1000 + s / 10) for s in range(13, 50)]  # nobody, for 3.7 s
+    decisions = [d for f in frames for d in decide_frame(rds, f, RULES)]
+    # One spoof when the first track ends; the second, within the cooldown, is the same photo: not announced again.
+    assert [(d.identity, d.liveness, d.seq, d.box) for d in decisions] == [("E1", "spoof", 6, None)]
+    # A live person whose track breaks up the same way is never called a spoof: their tracks were live.
+    live = [FaceVote(BOX if i < 6 else far, "E2", liveness=score) for i, score in enumerate(scores["live"])]
+    frames = [FrameResult(2, i + 1, 1000 + i / 10, [face]) for i, face in enumerate(live)]
+    frames += [FrameResult(2, s, 1000 + s / 10) for s in range(13, 50)]
+    assert [(d.identity, d.liveness) for d in (d for f in frames for d in decide_frame(rds, f, RULES))] == [
+        ("E2", "live")
+    ]
+
+
 def test_votes_without_a_score_are_decided_unchecked(rds) -> None:
     frames = [FrameResult(1, s, 1000 + s / 10, [FaceVote(BOX, "E1")]) for s in range(1, 8)]
     decisions = [d for f in frames for d in decide_frame(rds, f, RULES)]
