@@ -3,9 +3,12 @@ enrolled through the product's enrolment service, and workers warmed up before t
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
@@ -49,6 +52,23 @@ def drop_scratch(mysql_url: str, env: dict[str, str]) -> None:
     with server.connect() as conn:
         conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{env['FACEGATE_BENCH_DATABASE']}`"))
     server.dispose()
+
+
+@contextmanager
+def scratch_site(mysql_url: str, redis_url: str, extra: Mapping[str, str] | None = None) -> Iterator[tuple[dict, Path]]:
+    """A whole scratch site for one benchmark run: the Redis database flushed, a temporary folder, a scratch database,
+    this process's environment pointed at them (with the extra settings); the full environment for child processes
+    and the folder. Afterwards the database is dropped and the Redis database flushed again."""
+    redis.Redis.from_url(redis_url).flushdb()
+    with tempfile.TemporaryDirectory(prefix="facegate-bench-") as tmp:
+        root = Path(tmp)
+        env = scratch_environment(mysql_url, redis_url, root) | dict(extra or {})
+        os.environ.update(env)
+        try:
+            yield {**os.environ, **env}, root
+        finally:
+            drop_scratch(mysql_url, env)
+            redis.Redis.from_url(redis_url).flushdb()
 
 
 def pick_people(faces_dir: Path, count: int, enroll: int) -> tuple[dict[str, list[Path]], dict[str, list[Path]]]:
