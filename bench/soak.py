@@ -124,8 +124,8 @@ def set_up_site(args: argparse.Namespace, root: Path, env: dict[str, str]) -> tu
     passes = {}
     with flask_app.app_context():
         upgrade(directory=str(REPO_ROOT / "migrations"))
-        # Composited photos: warn, so the soak measures recognition and delivery, not liveness (docs/liveness.md).
-        gates = [create_gate(f"Soak {index + 1}", "", liveness="warn") for index in range(args.gates)]
+        # Composited photos: liveness off, so the soak measures recognition and delivery (docs/liveness.md).
+        gates = [create_gate(f"Soak {index + 1}", "", liveness="off") for index in range(args.gates)]
         for name in enrolled:
             first, _, last = name.partition("_")
             create_staff(name, first, last or first, gate_names=[gate.name for gate, _token in gates])
