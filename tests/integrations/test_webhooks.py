@@ -174,3 +174,12 @@ def test_the_dispatcher_and_a_webhooks_worker_deliver_while_a_hanging_receiver_w
         stop.set()
         thread.join(timeout=10)
         worker.stop(timeout=20)
+
+
+def test_only_a_worker_started_for_the_webhooks_queue_takes_deliveries() -> None:
+    from celery_config import WEBHOOK_QUEUE, celery_settings
+
+    settings = celery_settings("redis://127.0.0.1:6379/0")
+    # A worker without -Q consumes task_queues: recognition workers never pick up a delivery.
+    assert WEBHOOK_QUEUE not in {queue.name for queue in settings["task_queues"]}
+    assert settings["task_routes"]["facegate.deliver_webhook"] == {"queue": WEBHOOK_QUEUE}
