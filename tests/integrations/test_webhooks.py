@@ -183,3 +183,27 @@ def test_only_a_worker_started_for_the_webhooks_queue_takes_deliveries() -> None
     # A worker without -Q consumes task_queues: recognition workers never pick up a delivery.
     assert WEBHOOK_QUEUE not in {queue.name for queue in settings["task_queues"]}
     assert settings["task_routes"]["facegate.deliver_webhook"] == {"queue": WEBHOOK_QUEUE}
+
+
+@pytest.mark.slow
+def test_the_dispatcher_runs_as_its_own_process_and_stops_cleanly(app, test_env, gates, rds, receiver,
+                                                                   tmp_path) -> None:  # fmt: skip
+    from testkit.processes import ManagedProcess, python_module
+
+    hook = add_webhook("hr", f"{receiver.url}/ok")
+    env = {**os.environ, **test_env, "FACEGATE_INTEGRATIONS_RELOAD_S": "0.5"}
+    dispatcher = ManagedProcess("webhooks", python_module("flask", "--app", "wsgi", "integrations", "webhooks"), env,
+                                tmp_path / "webhooks.log")  # fmt: skip
+    dispatcher.start()
+    try:
+        event = publish(rds, gates["Back door"], "stranger")
+
+        def queued() -> WebhookDelivery | None:
+            _db.session.rollback()
+            return _db.session.query(WebhookDelivery).filter_by(webhook_id=hook.id, event_id=event.id).one_or_none()
+
+        assert wait_until(lambda: queued() is not None, 20), dispatcher.log_tail()
+        assert queued().state == "pending" and json.loads(queued().body)["gate_name"] == "Back door"
+    finally:
+        assert dispatcher.stop(timeout=20) == 0
+    assert "webhook dispatcher stopped after queueing 1 deliveries" in dispatcher.current_log.read_text()
