@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from app.accounts import create_staff
+from app.accounts import create_gate, create_staff
 from app.enrolment.model_store import model_chunks, publish_model
 from app.recognition.configured import recognizer_from_config
 from app.redis_client import get_redis
@@ -39,6 +39,14 @@ def _plain_video(path: Path, seconds: float, fps: float = 20.0, size: tuple[int,
     count = int(seconds * fps)
     base = np.tile(np.linspace(40, 200, width, dtype=np.uint8), (height, 1))
     return _write_video(path, (np.dstack([np.roll(base, 7 * i, axis=1)] * 3) for i in range(count)), fps)
+
+
+@pytest.fixture()
+def gates(db, redis_client) -> dict[str, tuple[int, str]]:
+    """Two gates, Front and Back: {"front": (id, token), "back": (id, token)}."""
+    front, front_token = create_gate("Front", "0")
+    back, back_token = create_gate("Back", "1")
+    return {"front": (front.id, front_token), "back": (back.id, back_token)}
 
 
 @pytest.fixture()

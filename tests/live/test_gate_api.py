@@ -9,7 +9,6 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from app.accounts import create_gate
 from app.extensions import db as _db
 from app.gates.stream import Event, publish_event, recent_events
 from app.models import Gate
@@ -30,13 +29,6 @@ def make_event(gate_id: int, kind: str = "granted", name: str = "Ada Lovelace") 
         timestamp="2026-01-01T08:00:00+00:00",
         voice=True,
     )
-
-
-@pytest.fixture()
-def gates(db, redis_client):
-    front, front_token = create_gate("Front", "0")
-    back, back_token = create_gate("Back", "1")
-    return {"front": (front.id, front_token), "back": (back.id, back_token)}
 
 
 @pytest.fixture()

@@ -9,25 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.accounts import create_gate
 from app.gates.stream import read_gate_events, recent_events
 from app.models import Alarm, Gate
 from app.observability.metrics import read_counter
-from app.redis_client import get_redis
 
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
-
-
-@pytest.fixture()
-def gates(db, redis_client):
-    front, front_token = create_gate("Front", "0")
-    back, back_token = create_gate("Back", "1")
-    return {"front": (front.id, front_token), "back": (back.id, back_token)}
-
-
-@pytest.fixture()
-def rds(app, redis_client):
-    return get_redis(app.config["REDIS_URL"])
 
 
 def report(client, gate, event: str, at: datetime, opened_at: datetime | None = None, relay: bool | None = None,
