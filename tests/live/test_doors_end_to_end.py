@@ -87,10 +87,11 @@ def test_lockdown_exit_button_remote_unlock_alarms_and_hold_open(
     front.held_open_limit_s = 3
     create_staff(staff_id, "Ada", "Probe", gate_names=["Front"])
     db.session.commit()
+    trained_model.publish()  # in the shared model store, where the worker finds it
     cli = app.test_cli_runner()
     assert cli.invoke(args=["gates", "lockdown", "Front", "on", "--reason", "drill"]).exit_code == 0
 
-    env = {**os.environ, **test_env, "FACEGATE_MODEL_DIR": str(trained_model.model_dir)}
+    env = {**os.environ, **test_env}
     web = web_app(env, tmp_path / "web.log")
     web.start(timeout=90)
     worker = celery_worker(env, tmp_path / "worker.log", queues="recognize")
