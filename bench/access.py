@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from app import create_app
-from app.access.passback import check_passback
+from app.access.passback import GateWay, check_passback
 from app.access.policy import current_policy, load_policy, policy_at, revision_column
 from app.access.rules import PersonPass, check_access
 from app.extensions import db
@@ -161,7 +161,7 @@ def measure(args: argparse.Namespace) -> dict:
     year = datetime(2026, 1, 1, tzinfo=UTC)
     triples = [(rng.choice(staff_pks), rng.choice(gate_ids), year + timedelta(seconds=rng.randrange(365 * 86400)))
                for _ in range(args.decisions)]  # fmt: skip
-    gates = {gate.id: gate for gate in db.session.scalars(sa.select(Gate))}
+    ways = {gate.id: GateWay.of(gate) for gate in db.session.scalars(sa.select(Gate))}
     before_q = sa.select(Staff).where(Staff.staff_id == sa.bindparam("code"))
     now_q = sa.select(Staff, revision_column()).where(Staff.staff_id == sa.bindparam("code"))
     times: dict[str, list[float]] = {name: [] for name in CHECKS}
@@ -183,7 +183,7 @@ def measure(args: argparse.Namespace) -> dict:
         )
         granted += verdict.allowed
         if gate_id in area_gates:
-            times["anti-passback (area gates)"].append(_timed(check_passback, staff_pk, gates[gate_id])[0])
+            times["anti-passback (area gates)"].append(_timed(check_passback, staff_pk, ways[gate_id])[0])
             db.session.rollback()
         times["one round trip (SELECT 1)"].append(_timed(db.session.execute, sa.text("SELECT 1"))[0])
         db.session.rollback()

@@ -19,6 +19,23 @@ ANTI_PASSBACK = "anti-passback"
 
 
 @dataclass(frozen=True)
+class GateWay:
+    """Where a gate leads: its area and side ("in" or "out"), None for a gate in no area. Plain values, read from the
+    gate before the log writer's fresh transaction, so the check costs no reload of the gate."""
+
+    gate_id: int
+    area_id: int | None = None
+    side: str | None = None
+
+    @classmethod
+    def of(cls, gate: Gate) -> GateWay:
+        """The way of gate (None area and side unless it belongs to an area with a side)."""
+        if gate.area_id is None or gate.area_side is None:
+            return cls(gate.id)
+        return cls(gate.id, gate.area_id, gate.area_side)
+
+
+@dataclass(frozen=True)
 class PassbackCheck:
     """What a pass through a gate would do to its area: the side it leads to (None: no area), whether it breaks
     anti-passback, and whether that denies it (hard mode)."""
@@ -28,29 +45,29 @@ class PassbackCheck:
     deny: bool = False
 
 
-def check_passback(staff_pk: int, gate: Gate) -> PassbackCheck:
-    """Whether staff_pk passing gate now breaks its area's anti-passback (call under the person's row lock)."""
-    if gate.area_id is None or gate.area_side is None:
+def check_passback(staff_pk: int, way: GateWay) -> PassbackCheck:
+    """Whether staff_pk passing the gate now breaks its area's anti-passback (call under the person's row lock)."""
+    if way.area_id is None:
         return PassbackCheck()
     # One round trip: the area's mode and the person's side of it (None: unknown).
     mode, current = db.session.execute(
         select(Area.anti_passback, AreaPresence.side)
         .outerjoin(AreaPresence, and_(AreaPresence.area_id == Area.id, AreaPresence.staff_id == staff_pk))
-        .where(Area.id == gate.area_id)
+        .where(Area.id == way.area_id)
     ).one()
-    violation = mode != "off" and current == gate.area_side
-    return PassbackCheck(gate.area_side, violation, violation and mode == "hard")
+    violation = mode != "off" and current == way.side
+    return PassbackCheck(way.side, violation, violation and mode == "hard")
 
 
-def record_passage(staff_pk: int, gate: Gate, when: datetime) -> None:
-    """Put staff_pk on the side of the area that gate leads to (uncommitted; the caller commits with the log row)."""
-    if gate.area_id is None or gate.area_side is None:
+def record_passage(staff_pk: int, way: GateWay, when: datetime) -> None:
+    """Put staff_pk on the side of the area the gate leads to (uncommitted; the caller commits with the log row)."""
+    if way.area_id is None:
         return
-    presence = db.session.get(AreaPresence, (gate.area_id, staff_pk))
+    presence = db.session.get(AreaPresence, (way.area_id, staff_pk))
     if presence is None:
-        presence = AreaPresence(area_id=gate.area_id, staff_id=staff_pk)
+        presence = AreaPresence(area_id=way.area_id, staff_id=staff_pk)
         db.session.add(presence)
-    presence.side, presence.gate_id, presence.since = gate.area_side, gate.id, when
+    presence.side, presence.gate_id, presence.since = way.side, way.gate_id, when
 
 
 def reset_passback(staff_pk: int, area_id: int | None = None) -> int:

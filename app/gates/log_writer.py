@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from flask import current_app
 from sqlalchemy import select
 
-from app.access.passback import ANTI_PASSBACK, check_passback, record_passage
+from app.access.passback import ANTI_PASSBACK, GateWay, check_passback, record_passage
 from app.access.policy import policy_at, revision_column
 from app.access.rules import PersonPass, check_access
 from app.extensions import db
@@ -38,27 +38,26 @@ def write_log_once(decision: GateDecision, staff: Staff, gate: Gate) -> Log | No
     """
     # A fresh transaction, then lock the person's row: every read below sees what other workers committed, and two
     # deliveries for the same person (a retried decision, or two gates at once) run one after the other.
-    staff_pk, gate_pk = staff.id, gate.id
+    staff_pk, way = staff.id, GateWay.of(gate)
     db.session.rollback()
     db.session.execute(select(Staff.id).where(Staff.id == staff_pk).with_for_update())
     row = db.session.scalar(select(Log).where(Log.decision_id == decision.id))
     if row is None:
-        gate = db.session.get(Gate, gate_pk)
-        passback = check_passback(staff_pk, gate)
+        passback = check_passback(staff_pk, way)
         if passback.deny:
             db.session.commit()
             return None
         timestamp = datetime.fromtimestamp(decision.captured_at, UTC)
         row = Log(
             staff_id=staff_pk,
-            gate_id=gate_pk,
+            gate_id=way.gate_id,
             timestamp=timestamp,
             status=passback.side or next_direction(staff_pk),
             decision_id=decision.id,
             violation=ANTI_PASSBACK if passback.violation else None,
         )
         db.session.add(row)
-        record_passage(staff_pk, gate, timestamp)
+        record_passage(staff_pk, way, timestamp)
     db.session.commit()
     return row
 
