@@ -53,3 +53,9 @@ def token_required(scope: str) -> Callable:
         return guarded
 
     return decorate
+
+
+def api_actor() -> str:
+    """Who acts through this request's API token, as the audit trail names them: 'owner (API token name)'."""
+    token = g.api_token
+    return f"{token.user.username} (API token {token.name})"

@@ -7,11 +7,12 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy import or_, select
 
 from app.accounts import AccountError, create_staff
+from app.audit import record, snapshot, target_of
 from app.enrolment.photos import add_uploaded_photos
 from app.enrolment.service import enqueue_job
 from app.extensions import csrf, db
 from app.models import FaceImage, Job, Staff
-from app.views.api_auth import token_required
+from app.views.api_auth import api_actor, token_required
 from app.views.api_fields import bool_field, iso, json_body, page_params, text_field, text_list_field
 from app.views.api_input import ApiError, path_id, query_text
 
@@ -100,6 +101,7 @@ def create_person():
     except AccountError as exc:
         db.session.rollback()
         raise ApiError(409 if "taken" in str(exc) else 400, str(exc)) from None
+    record(api_actor(), "create", target_of(staff), after=snapshot(staff))
     response = jsonify({**staff_json(staff), "one_time_password": password})
     response.status_code = 201
     return response
@@ -130,6 +132,7 @@ def start_job():
         job = enqueue_job("preprocess", staff.id, redo=bool_field(body, "redo"))
     else:
         job = enqueue_job("train")
+        record(api_actor(), "model.train", target_of(job))
     response = jsonify(job_json(job))
     response.status_code = 202
     response.headers["Location"] = f"/api/v1/jobs/{job.id}"

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 import app.admin
 from app.admin.security import AdminModelView
+from app.api_tokens import create_api_token
 from app.audit import entries_since
 from app.models import AuditEntry, Gate, Log, Staff
 from app.models.audit import AuditImmutableError
@@ -192,3 +193,16 @@ def test_a_training_from_the_admin_is_audited(people, db, admin_client, csrf_tok
     [entry] = audit_rows(db)
     assert (entry.action, entry.target_type, entry.after_fields()) == ("model.train", "jobs", {"full": True})
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Staff)) == 2
+
+
+def test_the_json_api_audits_what_it_creates_under_the_token_and_its_owner(app, people, db, redis_client):
+    _token, secret = create_api_token(people.admin, "hr-sync", "write")
+    client, auth = app.test_client(), {"Authorization": f"Bearer {secret}"}
+    created = client.post("/api/v1/staff", headers=auth, json={"staff_id": "C003", "first_name": "Cleo",
+                                                               "last_name": "Cruz"})
+    assert created.status_code == 201
+    assert client.post("/api/v1/jobs", headers=auth, json={"kind": "train"}).status_code == 202
+    rows = audit_rows(db)
+    assert [(r.actor, r.action, r.target_type) for r in rows] == [
+        ("boss (API token hr-sync)", "create", "staff"), ("boss (API token hr-sync)", "model.train", "jobs")]
+    assert rows[0].target_label == "Cleo Cruz" and rows[0].after_fields()["staff_id"] == "C003"
