@@ -4,9 +4,9 @@
 (people/), their faces found by the product's detector (not timed), a scratch MariaDB database and the given Redis.
 It times, each many times: the snapshot work of one decision (crop and JPEG of the face, the Redis stash, taking
 it at delivery and the DecisionFace row with its crop) against the same delivery without a crop, also with the
-whole frame kept (FACEGATE_SNAPSHOT_FRAMES); and the live view's work per processed frame (publish_view: the
-frame's base64 JPEG and boxes written to Redis). A frame that decides nothing does no snapshot work: the recognize
-task stashes only for new decisions.
+whole frame kept (FACEGATE_SNAPSHOT_FRAMES); and the live view's work per processed frame with a face (keep_frame:
+the frame's base64 JPEG and boxes written to Redis as the live view and as the latest face frame, one round trip).
+A frame that decides nothing crops, encodes and stores nothing: the recognize task stashes only for new decisions.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from flask_migrate import upgrade
 from app import create_app
 from app.accounts import create_gate
 from app.enrolment.site_faces import record_decision_face
-from app.gates.camera_view import publish_view
+from app.gates.camera_view import keep_frame
 from app.gates.decide import GateDecision
 from app.gates.decision_faces import forget_stash, stash_decision_faces, take_stash
 from app.recognition.configured import recognizer_from_config
@@ -108,7 +108,7 @@ def measure(args: argparse.Namespace) -> list[dict]:
 
     def live_view(i: int) -> None:
         b64, _, found = frames[i % len(frames)]
-        publish_view(client, gate.id, i, time.time(), b64, [found])
+        keep_frame(client, gate.id, i, time.time(), b64, [found], True)
 
     results = []
     for name, work in [("delivery without a snapshot (baseline)", no_snapshot),

@@ -303,9 +303,10 @@ def apply_frame(
         if state["latest_t"] - t["last_t"] <= rules.track_gap_s and t["last_seq"] >= window_start:
             live.append(t)
         elif not t["decided"] and _ended_as_stranger(t, rules, pooled):
-            # A stranger who passed too quickly for STRANGER_VOTES frames is announced when their track ends (no
-            # crop: the face is no longer in this frame).
-            ended = _stranger_decision(state, t, frame.gate_id, t["last_seq"], t["last_t"], None, rules.cooldown_s)
+            # A stranger who passed too quickly for STRANGER_VOTES frames is announced when their track ends: the
+            # decision names the track's last frame and box (its snapshot comes from that frame, if still kept).
+            ended = _stranger_decision(state, t, frame.gate_id, t["last_seq"], t["last_t"], tuple(t["box"]),
+                                       rules.cooldown_s)  # fmt: skip
             decisions += [ended] if ended else []
         elif not t["decided"] and (who := ended_spoof(state, t, rules.min_votes, rules.liveness, rules.cooldown_s)):
             vector = _pooled_vector(t)  # a photo's track that broke up before it was decided (app/gates/liveness.py)

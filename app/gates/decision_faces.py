@@ -10,15 +10,18 @@ the admin's review and every page showing the decision's snapshot read.
 from __future__ import annotations
 
 import base64
+import binascii
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 import redis
 
+from app.gates.camera_view import latest_face_frame
 from app.gates.decide import GateDecision
 from app.recognition.detect import Face
 from app.recognition.embed import EMBEDDING_DIM
+from app.recognition.images import ImageError, decode_image
 from app.recognition.pipeline import Recognizer
 
 CROP_PX = 112
@@ -84,6 +87,22 @@ class Stash:
     vector: np.ndarray | None
     crop: bytes | None
     frame: bytes | None
+
+
+def stash_ended_track_faces(
+    client: redis.Redis, recognizer: Recognizer, gate_id: int, decisions: list[GateDecision], keep_whole: bool
+) -> None:
+    """For decisions about tracks that ended (their seq is an earlier frame): the crop from that frame when it is
+    still the gate's latest face frame (app/gates/camera_view.py), decoded once here; else they get no crop."""
+    kept = latest_face_frame(client, gate_id)
+    wanted = [d for d in decisions if kept is not None and d.seq == kept["seq"]]
+    if not wanted:
+        return
+    try:
+        rgb = decode_image(base64.b64decode(kept["jpeg"]))
+    except (ImageError, binascii.Error, ValueError):
+        return
+    stash_decision_faces(client, recognizer, rgb, wanted, [], kept["jpeg"] if keep_whole else None)
 
 
 def take_stash(client: redis.Redis, decision: GateDecision) -> Stash:

@@ -13,9 +13,9 @@ from flask import current_app
 from sqlalchemy.exc import OperationalError
 
 from app.enrolment.model_store import model_watcher
-from app.gates.camera_view import publish_view
+from app.gates.camera_view import keep_frame
 from app.gates.decide import FrameResult, decide_frame
-from app.gates.decision_faces import stash_decision_faces
+from app.gates.decision_faces import stash_decision_faces, stash_ended_track_faces
 from app.gates.deliver import deliver_pending
 from app.gates.gate_rules import rules_for_gate
 from app.gates.in_flight import release_slot
@@ -67,14 +67,18 @@ def recognize(gate_id: int, seq: int, captured_at: float, jpeg_b64: str) -> None
         model, timings, recognizer = watcher.current(), Timings(), recognizer_from_config(config)
         rgb = decode_frame(jpeg_b64)
         results = identify_frame(rgb, model, recognizer, timings)
-        if rgb is not None and config["LIVE_VIEW"]:
-            publish_view(client, gate_id, seq, captured_at, jpeg_b64, results)
+        if rgb is not None:
+            keep_frame(client, gate_id, seq, captured_at, jpeg_b64, results, config["LIVE_VIEW"])
         frame = FrameResult(gate_id, seq, captured_at, frame_votes(results))
         pooled = pooled_classifier(model) if model is not None and config["POOL_EMBEDDINGS"] else None
         decisions = decide_frame(client, frame, rules_for_gate(config, gate_id), pooled)
-        if decisions and rgb is not None:
+        in_frame = [d for d in decisions if d.seq == seq]
+        if in_frame and rgb is not None:
             whole_frame = jpeg_b64 if config["SNAPSHOT_FRAMES"] else None
-            stash_decision_faces(client, recognizer, rgb, decisions, [r.face for r in results], whole_frame)
+            stash_decision_faces(client, recognizer, rgb, in_frame, [r.face for r in results], whole_frame)
+        if len(in_frame) < len(decisions):  # a track that ended: its face is in an earlier frame
+            ended = [d for d in decisions if d.seq != seq]
+            stash_ended_track_faces(client, recognizer, gate_id, ended, config["SNAPSHOT_FRAMES"])
         events = deliver_pending(client, gate_id, config, recognizer.embedding_name)
         task_id = current_task.request.id if current_task else None
         record_processed_frame(client, gate_id, seq, captured_at, timings, events, watcher.version, task_id)

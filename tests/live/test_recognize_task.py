@@ -88,3 +88,19 @@ def test_a_corrupt_frame_counts_as_empty_and_frees_its_slot(db, rds, gate) -> No
     assert json.loads(rds.get(window_key(gate.id)))["seqs"] == [1, 2]
     assert rds.zcard(in_flight_key(gate.id)) == 0
     assert gate_events(rds, gate.id) == []
+
+
+@pytest.mark.slow
+def test_a_stranger_who_passes_quickly_gets_the_snapshot_of_their_last_frame(app, db, rds, gate, faces_dir,
+                                                                             monkeypatch) -> None:  # fmt: skip
+    monkeypatch.setitem(app.config, "SNAPSHOT_FRAMES", True)
+    stranger = sorted((faces_dir / "strangers").glob("*/*.jpg"))[0]
+    # Fewer frames than STRANGER_VOTES: announced only when the track ends, TRACK_GAP_S after its last frame.
+    seen = [frame_b64(stranger, i) for i in range(7)]
+    gone = [frame_b64() for _ in range(int(app.config["TRACK_GAP_S"] / 0.1) + 3)]
+    send_frames(rds, gate.id, seen + gone)
+    events = gate_events(rds, gate.id)
+    assert [e["type"] for e in events] == ["stranger"]
+    [face] = db.session.scalars(select(DecisionFace)).all()
+    assert face.crop.startswith(b"\xff\xd8")
+    assert face.frame == base64.b64decode(seen[-1])  # the track's last frame, as the camera sent it

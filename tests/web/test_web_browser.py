@@ -24,7 +24,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from app.accounts import create_staff
-from app.gates.camera_view import publish_view
+from app.gates.camera_view import keep_frame
 from app.gates.decision_faces import face_crop_jpeg
 from app.gates.stream import Event, publish_event
 from app.models import DecisionFace, Log
@@ -216,7 +216,7 @@ class Camera:
         seq = 0
         while not self.stop.is_set():
             seq += 1
-            publish_view(self.client, self.gate_id, seq, time.time(), self.jpeg_b64, [self.face])
+            keep_frame(self.client, self.gate_id, seq, time.time(), self.jpeg_b64, [self.face], True)
             self.stop.wait(0.5)
 
 
