@@ -152,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--faces", type=Path, default=Path("../shared/faces"))
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--people", default="100,1000", help="staff sizes to time the training step at")
     parser.add_argument("--mysql-url", help="a MariaDB server (mysql+pymysql://user@host:port) to make a scratch "
                         "database on, instead of a SQLite file")  # fmt: skip
     parser.add_argument("--json", action="store_true")
@@ -161,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             "machine": f"{platform.machine()}, {os.cpu_count()} cores",
             "database": "MariaDB" if args.mysql_url else "SQLite",
             "preprocess_50": time_preprocessing(flask_app, args.faces, args.repeats),
-            "train_add_one": [time_training(n, args.repeats) for n in (100, 1000)],
+            "train_add_one": [time_training(int(n), args.repeats) for n in args.people.split(",")],
         }
     if args.json:
         print(json.dumps(result, indent=2))
