@@ -56,6 +56,6 @@ def test_the_admin_log_and_the_live_page_show_thumbnails(db, people, admin_clien
     log_page = admin_client.get("/admin/logs/").get_data(as_text=True)
     assert log_page.count('class="snapshot"') == 1 and "/snapshots/" + "a" * 32 + "/face.jpg" in log_page
     csv_text = admin_client.get("/admin/logs/export/csv/").get_data(as_text=True)
-    assert csv_text.splitlines()[0] == "Time,Person,Gate,Status"
+    assert csv_text.splitlines()[0] == "Time,Person,Gate,Status,Violation"
     passages = admin_client.get("/admin/live/data.json").get_json()["passages"]
     assert sorted(p["snapshot"] or "" for p in passages) == ["", "/snapshots/" + "a" * 32 + "/face.jpg"]
