@@ -14,7 +14,7 @@ from app.recognition.dlib_embed import get_dlib_embedder
 from app.recognition.embed import embed_faces, get_embedder
 from app.recognition.liveness import get_liveness_model
 from app.recognition.quality import QualityLimits, quality_problem
-from app.recognition.threads import single_threaded_blas
+from app.recognition.threads import single_threaded_blas, single_threaded_opencv
 
 SECOND_EMBEDDERS = ("dlib", "none")
 
@@ -64,6 +64,7 @@ class Recognizer:
         if self.second not in SECOND_EMBEDDERS:
             raise ValueError(f"unknown second embedder {self.second!r}; choose one of {SECOND_EMBEDDERS}")
         single_threaded_blas()
+        single_threaded_opencv()
 
     @property
     def embedding_name(self) -> str:

@@ -1,4 +1,5 @@
-"""One BLAS thread per process: the recognition core's matrix products are small, and its workers run one per core.
+"""One BLAS thread and one OpenCV thread per process: the recognition core's matrix products are small, and its
+workers run one per core.
 
 OpenBLAS (numpy's, and the one dlib is built against) starts a thread per core for every product. On a machine
 whose cores are all busy (a worker per core, which is how facegate scales) those threads wait for each other: a
@@ -21,3 +22,12 @@ def limit_blas_threads() -> None:
 def single_threaded_blas() -> None:
     """limit_blas_threads, once per process (for the libraries loaded at the first call)."""
     limit_blas_threads()
+
+
+@functools.cache
+def single_threaded_opencv() -> None:
+    """One OpenCV thread (MTCNN's and FaceNet's DNN layers) per process: with a worker per core, a second thread only
+    waits for a core that is busy (docs/capacity.md)."""
+    import cv2
+
+    cv2.setNumThreads(1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -12,6 +13,7 @@ from app.recognition.detect import get_detector
 from app.recognition.embed import embed_faces, get_embedder, prewhiten, standardize
 from app.recognition.images import read_image
 from app.recognition.keras_weights import WEIGHTS_FILENAME
+from app.recognition.pipeline import Recognizer
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +59,8 @@ def test_standardisation_is_fixed_and_prewhitening_is_per_image() -> None:
     np.testing.assert_allclose(standardize(faces)[1], 127.5 / 128)
     np.testing.assert_allclose(prewhiten(faces), 0.0)
 
+
+def test_a_recognizer_runs_opencv_on_one_thread() -> None:
+    # Workers run one per core: a second OpenCV thread per process would only wait for a busy core.
+    Recognizer()
+    assert cv2.getNumThreads() == 1
