@@ -27,15 +27,17 @@ def view_key(gate_id: int) -> str:
     return f"facegate:gate:{gate_id}:view"
 
 
-def face_marks(results: Sequence[FaceResult]) -> list[dict]:
+def face_marks(results: Sequence[FaceResult], decided: Sequence[str | None] = ()) -> list[dict]:
     """Each face's box (x, y, width, height, in frame pixels) and what was made of it: a staff ID (label), a
-    stranger (label None), or the reason it was not identified (rejection)."""
+    stranger (label None), or the reason it was not identified (rejection). A face the worker only tracked (its
+    track was decided before) shows what its track was decided to be: decided[i] for the i-th face."""
     marks = []
-    for result in results:
+    for index, result in enumerate(results):
         verdict = result.verdict
+        label = None if verdict is None else verdict.label
         marks.append({
             "box": [round(float(v), 1) for v in result.face.box],
-            "label": None if verdict is None else verdict.label,
+            "label": decided[index] if result.skipped and index < len(decided) else label,
             "rejection": result.rejection,
         })  # fmt: skip
     return marks
@@ -54,12 +56,15 @@ def keep_frame(
     jpeg_b64: str,
     results: Sequence[FaceResult],
     live_view: bool,
+    decided: Sequence[str | None] = (),
 ) -> None:
     """Keep frame seq (its base64 JPEG as received) and its faces as gate_id's latest view for VIEW_TTL_S (when
-    live_view), and, when it shows a face, as the gate's latest face frame for FACE_FRAME_TTL_S; one round trip."""
+    live_view), and, when it shows a face, as the gate's latest face frame for FACE_FRAME_TTL_S; one round trip
+    (decided: what the faces the worker only tracked were decided to be, see face_marks)."""
     if not live_view and not results:
         return
-    text = json.dumps({"seq": seq, "captured_at": captured_at, "faces": face_marks(results), "jpeg": jpeg_b64})
+    faces = face_marks(results, decided)
+    text = json.dumps({"seq": seq, "captured_at": captured_at, "faces": faces, "jpeg": jpeg_b64})
     with client.pipeline(transaction=False) as pipe:
         if live_view:
             pipe.set(view_key(gate_id), text, ex=VIEW_TTL_S)

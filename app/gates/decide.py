@@ -35,13 +35,16 @@ PooledClassifier = Callable[[np.ndarray, np.ndarray | None], str | None]
 @dataclass(frozen=True)
 class FaceVote:
     """One face's vote in a frame: its box (x, y, w, h), the identity given (None: stranger), its embeddings
-    (FaceNet; the second embedder's when it was consulted) and its liveness score (None: not scored)."""
+    (FaceNet; the second embedder's when it was consulted) and its liveness score (None: not scored). A face of a
+    track already decided is not identified (voting False): it only keeps its track alive, so that it neither
+    decides again nor starts a new track."""
 
     box: tuple[float, float, float, float]
     identity: str | None
     embedding: np.ndarray | None = None
     second: np.ndarray | None = None
     liveness: float | None = None
+    voting: bool = True
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,7 @@ def _decode_vector(text: str) -> np.ndarray:
     return np.frombuffer(base64.b64decode(text), dtype=np.float32)
 
 
-def _match_tracks(tracks: list[dict], faces: list[FaceVote], captured_at: float, gap_s: float) -> list[dict | None]:
+def match_tracks(tracks: list[dict], faces: list[FaceVote], captured_at: float, gap_s: float) -> list[dict | None]:
     """For each face, the live track it continues (greedy by overlap, each track at most once), or None."""
     live = [t for t in tracks if abs(captured_at - t["last_t"]) <= gap_s]
     pairs = sorted(
@@ -230,6 +233,8 @@ def _add_vote(track: dict, face: FaceVote, frame: FrameResult, window_start: int
     if frame.captured_at >= track["last_t"]:
         track["box"], track["last_t"] = list(face.box), frame.captured_at
     track["last_seq"] = max(track["last_seq"], frame.seq)
+    if not face.voting:
+        return
     kept = [v for v in track["votes"] if v[0] >= window_start]
     track["votes"] = sorted(kept + [[frame.seq, face.identity]], key=lambda vote: vote[0])
     _accumulate(track, "emb", face.embedding)
@@ -314,18 +319,18 @@ def apply_frame(
                                           None if vector is None else _encode_vector(vector), SPOOF, pooled_score(t)))
     state["tracks"] = live
     faces = sorted(frame.faces, key=lambda f: f.box[2] * f.box[3], reverse=True)
-    matches = _match_tracks(state["tracks"], faces, frame.captured_at, rules.track_gap_s)
+    matches = match_tracks(state["tracks"], faces, frame.captured_at, rules.track_gap_s)
     for face, match in zip(faces, matches, strict=True):
         track = match or _new_track(state, face, frame)
         _add_vote(track, face, frame, window_start, rules)
-        if track["decided"]:
+        if track["decided"] or not face.voting:
             continue
         decided, identity = _track_verdict(track, window_start, rules, pooled)
         checked = identity is not None and rules.liveness is not None
         settled, live = track_liveness(track, rules.liveness) if checked else (True, None)
         if not decided or not settled:
             continue
-        track["decided"] = True
+        track["decided"], track["identity"] = True, identity
         box = tuple(face.box)
         if identity is None:
             stranger = _stranger_decision(state, track, frame.gate_id, frame.seq, frame.captured_at, box,

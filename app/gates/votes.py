@@ -10,12 +10,14 @@ from app.recognition.pipeline import FaceResult
 
 
 def frame_votes(results: list[FaceResult]) -> list[FaceVote]:
-    """One vote per identified face (staff label or stranger) with its embeddings and liveness score; faces the
-    quality gate rejected do not vote."""
+    """One vote per identified face (staff label or stranger) with its embeddings and liveness score; a face skipped
+    as part of a decided track only keeps that track alive; faces the quality gate rejected do not vote."""
     return [
         FaceVote(r.face.box, r.verdict.label, r.embedding, r.second_embedding, r.liveness)
-        for r in results
         if r.verdict is not None
+        else FaceVote(r.face.box, None, voting=False)
+        for r in results
+        if r.verdict is not None or r.skipped
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,11 +19,15 @@ from app.recognition.threads import single_threaded_blas, single_threaded_opencv
 
 SECOND_EMBEDDERS = ("dlib", "none")
 
+# Given the boxes (x, y, w, h) of a frame's faces, which of them need no identifying (e.g. already decided).
+SkipFaces = Callable[[list[tuple[float, float, float, float]]], list[bool]]
+
 
 @dataclass
 class FaceResult:
     """One face found in an image: where it is, why it was rejected (if it was), its embeddings, its liveness (the
-    probability it is a live person, not a photo; None when not scored) and the verdict."""
+    probability it is a live person, not a photo; None when not scored) and the verdict; skipped: detected only,
+    because the caller needed no more of it."""
 
     face: Face
     rejection: str | None = None
@@ -30,6 +35,7 @@ class FaceResult:
     second_embedding: np.ndarray | None = None
     verdict: FaceVerdict | None = None
     liveness: float | None = None
+    skipped: bool = False
 
 
 @dataclass
@@ -72,10 +78,10 @@ class Recognizer:
         return "facenet-20180408" + ("+dlib-resnet-v1" if self.second == "dlib" else "")
 
     def check_faces(
-        self, rgb: np.ndarray, central_only: bool = False, timings: Timings | None = None
-    ) -> tuple[list[FaceResult], list[np.ndarray]]:
+        self, rgb: np.ndarray, central_only: bool = False, timings: Timings | None = None, skip: SkipFaces | None = None
+    ) -> tuple[list[FaceResult], list[np.ndarray | None]]:
         """Detect, align and check every face (or only the most central one): the results (rejection set) and the
-        aligned crops."""
+        aligned crops; faces that skip says need nothing more are only detected (marked skipped, no crop)."""
         timings = timings or Timings()
         start = time.perf_counter()
         faces = get_detector(self.detector, self.limits.min_face_px).detect(rgb)
@@ -84,19 +90,23 @@ class Recognizer:
             faces = [] if central is None else [central]
         timings.detect = (time.perf_counter() - start) * 1000
         start = time.perf_counter()
-        results = [FaceResult(face) for face in faces]
-        crops = [align_face(rgb, face) for face in faces]
+        skipped = skip([face.box for face in faces]) if skip and faces else [False] * len(faces)
+        results = [FaceResult(face, skipped=flag) for face, flag in zip(faces, skipped, strict=True)]
+        crops = [None if flag else align_face(rgb, face) for face, flag in zip(faces, skipped, strict=True)]
         for result, crop in zip(results, crops, strict=True):
-            result.rejection = quality_problem(result.face, crop, self.limits)
+            result.rejection = None if crop is None else quality_problem(result.face, crop, self.limits)
         timings.align = (time.perf_counter() - start) * 1000
         return results, crops
 
-    def analyse(self, rgb: np.ndarray, central_only: bool = False, timings: Timings | None = None) -> list[FaceResult]:
-        """Detect, align, check and embed (in one batch) every face, or only the most central one."""
+    def analyse(
+        self, rgb: np.ndarray, central_only: bool = False, timings: Timings | None = None, skip: SkipFaces | None = None
+    ) -> list[FaceResult]:
+        """Detect, align, check and embed (in one batch) every face, or only the most central one; faces that skip
+        says need nothing more are only detected."""
         timings = timings or Timings()
-        results, crops = self.check_faces(rgb, central_only, timings)
+        results, crops = self.check_faces(rgb, central_only, timings, skip)
         start = time.perf_counter()
-        good = [i for i, r in enumerate(results) if r.rejection is None]
+        good = [i for i, r in enumerate(results) if r.rejection is None and not r.skipped]
         if good:
             vectors = embed_faces(get_embedder(self.embedder, self.model_dir), np.stack([crops[i] for i in good]))
             for i, vector in zip(good, vectors, strict=True):
@@ -107,7 +117,7 @@ class Recognizer:
     def score_liveness(self, rgb: np.ndarray, results: list[FaceResult], timings: Timings | None = None) -> None:
         """Set the liveness of each face that passed the quality gate, in place."""
         start = time.perf_counter()
-        usable = [r for r in results if r.rejection is None]
+        usable = [r for r in results if r.rejection is None and not r.skipped]
         if usable:
             scores = get_liveness_model().scores(rgb, [r.face.box for r in usable])
             for result, score in zip(usable, scores, strict=True):
@@ -131,12 +141,14 @@ class Recognizer:
         return np.concatenate(parts).astype(np.float32), results[0]
 
     def identify(
-        self, rgb: np.ndarray, model: FaceClassifier, central_only: bool = False, timings: Timings | None = None
-    ) -> list[FaceResult]:
-        """Every face with its verdict (staff label or stranger) and, if the recognizer scores it, its liveness; the
-        second embedder runs only if unsure (its vectors are kept on the results it ran for)."""
+        self, rgb: np.ndarray, model: FaceClassifier, central_only: bool = False, timings: Timings | None = None,
+        skip: SkipFaces | None = None,
+    ) -> list[FaceResult]:  # fmt: skip
+        """Every face with its verdict (staff label or stranger) and, if the recognizer scores it, its liveness,
+        except the faces skip says need none; the second embedder runs only if unsure (its vectors are kept on the
+        results it ran for)."""
         timings = timings or Timings()
-        results = self.analyse(rgb, central_only, timings)
+        results = self.analyse(rgb, central_only, timings, skip)
         if self.liveness:
             self.score_liveness(rgb, results, timings)
         start = time.perf_counter()

@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 from app.enrolment.model_store import model_watcher
 from app.gates.camera_view import keep_frame
 from app.gates.decide import FrameResult, decide_frame
+from app.gates.decided_tracks import Decided, decided_faces
 from app.gates.decision_faces import stash_decision_faces, stash_ended_track_faces
 from app.gates.deliver import deliver_pending
 from app.gates.gate_rules import rules_for_gate
@@ -24,7 +25,7 @@ from app.observability.frames import record_processed_frame
 from app.recognition.classify import FaceClassifier
 from app.recognition.configured import recognizer_from_config
 from app.recognition.images import ImageError, decode_image
-from app.recognition.pipeline import FaceResult, Recognizer, Timings
+from app.recognition.pipeline import FaceResult, Recognizer, SkipFaces, Timings
 from app.redis_client import get_redis
 
 logger = logging.getLogger(__name__)
@@ -40,13 +41,15 @@ def decode_frame(jpeg_b64: str) -> np.ndarray | None:
 
 
 def identify_frame(
-    rgb: np.ndarray | None, model: FaceClassifier | None, recognizer: Recognizer, timings: Timings | None = None
-) -> list[FaceResult]:
-    """Every face of the frame with its verdict; none when there is no model yet or no usable frame."""
+    rgb: np.ndarray | None, model: FaceClassifier | None, recognizer: Recognizer, timings: Timings | None = None,
+    skip: SkipFaces | None = None,
+) -> list[FaceResult]:  # fmt: skip
+    """Every face of the frame with its verdict (but those skip says need none); none when there is no model yet or
+    no usable frame."""
     if model is None:
         logger.warning("no trained model has been published yet; faces are not identified")
         return []
-    return [] if rgb is None else recognizer.identify(rgb, model, timings=timings)
+    return [] if rgb is None else recognizer.identify(rgb, model, timings=timings, skip=skip)
 
 
 @shared_task(
@@ -65,13 +68,20 @@ def recognize(gate_id: int, seq: int, captured_at: float, jpeg_b64: str) -> None
     try:
         watcher = model_watcher(config["MODEL_CHECK_S"])
         model, timings, recognizer = watcher.current(), Timings(), recognizer_from_config(config)
-        rgb = decode_frame(jpeg_b64)
-        results = identify_frame(rgb, model, recognizer, timings)
+        rgb, rules = decode_frame(jpeg_b64), rules_for_gate(config, gate_id)
+        decided: list[Decided] = []
+
+        def already_decided(boxes: list) -> list[bool]:
+            decided.extend(decided_faces(client, gate_id, boxes, captured_at, rules.track_gap_s))
+            return [face.decided for face in decided]
+
+        results = identify_frame(rgb, model, recognizer, timings, skip=already_decided)
         if rgb is not None:
-            keep_frame(client, gate_id, seq, captured_at, jpeg_b64, results, config["LIVE_VIEW"])
+            labels = [face.identity for face in decided]
+            keep_frame(client, gate_id, seq, captured_at, jpeg_b64, results, config["LIVE_VIEW"], labels)
         frame = FrameResult(gate_id, seq, captured_at, frame_votes(results))
         pooled = pooled_classifier(model) if model is not None and config["POOL_EMBEDDINGS"] else None
-        decisions = decide_frame(client, frame, rules_for_gate(config, gate_id), pooled)
+        decisions = decide_frame(client, frame, rules, pooled)
         in_frame = [d for d in decisions if d.seq == seq]
         if in_frame and rgb is not None:
             whole_frame = jpeg_b64 if config["SNAPSHOT_FRAMES"] else None

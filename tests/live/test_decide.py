@@ -8,6 +8,7 @@ import threading
 import numpy as np
 
 from app.gates.decide import DecisionRules, FaceVote, FrameResult, decide_frame, pending_decisions
+from app.gates.decided_tracks import Decided, decided_faces
 from app.redis_client import get_redis
 
 RULES = DecisionRules(window_frames=50, min_votes=5, stranger_votes=10, cooldown_s=30.0, track_gap_s=2.0)
@@ -174,3 +175,33 @@ def test_two_workers_racing_on_one_gate_decide_once(app, rds) -> None:
     for thread in threads:
         thread.join()
     assert len(results) == 1 and len(pending_decisions(rds, 1)) == 1
+
+
+def test_decided_faces_are_those_continuing_a_decided_track(rds) -> None:
+    assert decided_faces(rds, 1, [LEFT, RIGHT], 1000.1, RULES.track_gap_s) == [Decided(False), Decided(False)]
+    run(rds, [frame(s, FaceVote(LEFT, "E1"), FaceVote(RIGHT, "E2" if s > 3 else None)) for s in range(1, 6)])
+    # E1 (five votes) is decided at frame 5; E2 has two votes so far.
+    assert decided_faces(rds, 1, [LEFT, RIGHT], 1000.6, RULES.track_gap_s) == [Decided(True, "E1"), Decided(False)]
+    # Another gate, or after the track gap: nothing is decided.
+    assert decided_faces(rds, 2, [LEFT], 1000.6, RULES.track_gap_s) == [Decided(False)]
+    assert decided_faces(rds, 1, [LEFT, RIGHT], 1003.0, RULES.track_gap_s) == [Decided(False), Decided(False)]
+    assert decided_faces(rds, 1, [], 1000.6, RULES.track_gap_s) == []
+
+
+def test_a_lingering_stranger_kept_alive_by_non_voting_faces_is_announced_once(rds) -> None:
+    # Ten stranger frames decide; then five seconds (more than the track gap) of faces that are only tracked.
+    decided = run(rds, [frame(s, FaceVote(LEFT, None)) for s in range(1, 11)])
+    lingering = run(rds, [frame(s, FaceVote(LEFT, None, voting=False)) for s in range(11, 61)])
+    again = run(rds, [frame(s, FaceVote(LEFT, None)) for s in range(61, 75)])
+    assert [(d.identity, d.seq) for d in decided] == [(None, 10)] and lingering == [] and again == []
+
+
+def test_without_the_tracking_faces_the_same_stranger_would_be_announced_again(rds) -> None:
+    # The control of the test above: the same frames with the lingering ones missing end the track.
+    decided = run(rds, [frame(s, FaceVote(LEFT, None)) for s in range(1, 11)])
+    again = run(rds, [frame(s, FaceVote(LEFT, None)) for s in range(61, 75)])
+    assert len(decided) == 1 and len(again) == 1
+
+
+def test_a_non_voting_face_never_decides(rds) -> None:
+    assert run(rds, [frame(s, FaceVote(LEFT, "E1", voting=False)) for s in range(1, 40)]) == []

@@ -104,3 +104,16 @@ def test_a_stranger_who_passes_quickly_gets_the_snapshot_of_their_last_frame(app
     [face] = db.session.scalars(select(DecisionFace)).all()
     assert face.crop.startswith(b"\xff\xd8")
     assert face.frame == base64.b64decode(seen[-1])  # the track's last frame, as the camera sent it
+
+
+@pytest.mark.slow
+def test_a_lingering_person_is_decided_once_and_not_embedded_again(db, rds, gate, trained_model) -> None:
+    name = sorted(trained_model.held_out)[0]
+    create_staff(name, "Ada", "Probe", gate_names=["Front"])
+    photo = trained_model.held_out[name][0]
+    # 30 frames (3 s, more than the track gap) of the same person standing at the door.
+    send_frames(rds, gate.id, [frame_b64(photo, i) for i in range(30)])
+    assert [(e["type"], e["staff_id"]) for e in gate_events(rds, gate.id)] == [("granted", name)]
+    [track] = json.loads(rds.get(window_key(gate.id)))["tracks"]
+    # Tracked to the last frame, embedded only until the decision (MIN_VOTES agreeing frames, 5 here).
+    assert track["decided"] and track["last_seq"] == 30 and track["emb_n"] <= 10

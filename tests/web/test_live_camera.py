@@ -48,6 +48,13 @@ def test_the_latest_view_keeps_the_frame_as_sent_and_expires(app, redis_client):
     assert latest_view(rds, 9) is None and latest_face_frame(rds, 9)["seq"] == 2
 
 
+def test_a_face_only_tracked_shows_what_its_track_was_decided_to_be(app, redis_client):
+    rds = get_redis(app.config["REDIS_URL"])
+    tracked = FaceResult(Face((10, 20, 50, 60), np.zeros((5, 2)), 0.99), skipped=True)
+    keep_frame(rds, 7, 42, 1000.6, JPEG_B64, [face((1, 2, 3, 4), "B002"), tracked], True, [None, "A001"])
+    assert [(m["label"], m["rejection"]) for m in latest_view(rds, 7)["faces"]] == [("B002", None), ("A001", None)]
+
+
 def test_admins_get_names_boxes_and_the_frame_others_get_nothing(app, db, people, admin_client, alice_client):
     rds = get_redis(app.config["REDIS_URL"])
     url = f"/admin/live/camera/{people.gate.id}.json"
