@@ -17,7 +17,6 @@ import json
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import redis
@@ -26,18 +25,16 @@ from flask_migrate import upgrade
 from app import create_app
 from app.accounts import create_gate, create_staff
 from app.gates.decide import pending_key, window_key
-from app.gates.stream import gate_stream_key
 from app.recognition.configured import recognizer_from_config
 from app.redis_client import get_redis
 from bench.mqtt import add_gates, broker_and_publisher
-from camera_ingest.reader import GateReader, ReaderSettings
-from camera_ingest.sender import celery_sender
-from testkit.gate_poller import GatePoller
+from camera_ingest.reader import ReaderSettings
 from testkit.mqtt import EventLoad
-from testkit.processes import REPO_ROOT, celery_worker, web_app
+from testkit.playback import play_at_gate
+from testkit.processes import REPO_ROOT, web_app
 from testkit.scenes import Pass, one_face, plan_passes, write_scene
 from testkit.scoring import percentile, score_run
-from testkit.site import drop_scratch, enrol_and_train, pick_people, scratch_environment, wait_gate_idle, warm_up
+from testkit.site import drop_scratch, enrol_and_train, pick_people, scratch_environment
 
 # Per-run counts that the summary adds up over the runs and the table shows.
 EVENT_COUNTS = (
@@ -66,35 +63,18 @@ def run_workers(
 ) -> dict:
     """One measured run with `processes` worker processes (the live camera view on or off): play the video through
     camera_ingest's reader, score it."""
-    client = get_redis(env["REDIS_URL"])
-    client.delete(window_key(gate_id), pending_key(gate_id))
-    send = celery_sender(env["REDIS_URL"])
+    get_redis(env["REDIS_URL"]).delete(window_key(gate_id), pending_key(gate_id))
     worker_env = {**env, "FACEGATE_LIVE_VIEW": "true" if live_view else "false"}
     log_name = f"worker-{processes}-view-{'on' if live_view else 'off'}.log"
-    worker = celery_worker(worker_env, logs / log_name, processes, queues="recognize")
-    worker.start()
-    try:
-        warm_up(client, send, gate_id, processes, warm_up_photo)
-        latest = client.xrevrange(gate_stream_key(gate_id), count=1)
-        poller = GatePoller(base_url, gate_id, token, cursor=latest[0][0] if latest else "0").start()
-        settings = ReaderSettings(fps=args.fps, max_in_flight=args.in_flight_per_worker * processes)
-        reader = GateReader(gate_id, str(video), settings, client, send)
-        started = time.monotonic()
-        reader.start()
-        reader.join()
-        drained = wait_gate_idle(client, gate_id, 120)
-        elapsed = time.monotonic() - started
-        time.sleep(2.0)
-        received = poller.stop()
-    finally:
-        worker.stop()
-    result = score_run(passes, reader.playback_started_at, received)
+    settings = ReaderSettings(fps=args.fps, max_in_flight=args.in_flight_per_worker * processes)
+    run = play_at_gate(worker_env, gate_id, token, base_url, video, settings, processes, warm_up_photo, logs / log_name)
+    result = score_run(passes, run.playback_started_at, run.received)
     result.update(
         workers=processes,
-        frames_sent=reader.stats.sent,
-        frames_dropped=reader.stats.dropped,
-        frames_per_s=reader.stats.sent / elapsed,
-        drained=drained,
+        frames_sent=run.frames_sent,
+        frames_dropped=run.frames_dropped,
+        frames_per_s=run.frames_per_s,
+        drained=run.drained,
         live_view=live_view,
     )
     return result

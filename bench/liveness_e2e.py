@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 import cv2
@@ -24,16 +23,13 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.accounts import create_gate, create_staff
-from app.gates.stream import gate_stream_key
 from app.recognition.liveness_eval import natural_key
-from app.redis_client import get_redis
-from camera_ingest.reader import GateReader, ReaderSettings
-from camera_ingest.sender import celery_sender
-from testkit.gate_poller import GatePoller
-from testkit.processes import REPO_ROOT, celery_worker, web_app
+from camera_ingest.reader import ReaderSettings
+from testkit.playback import play_at_gate
+from testkit.processes import REPO_ROOT, web_app
 from testkit.scenes import Pass, background
 from testkit.scoring import datetime_seconds, pass_index
-from testkit.site import enrol_and_train, scratch_site, wait_gate_idle, warm_up
+from testkit.site import enrol_and_train, scratch_site
 
 MODES = ("enforce", "off")
 
@@ -106,28 +102,12 @@ def score(passes: list[Pass], played: list, t0: float, received: list[tuple[floa
 def play(env: dict, gate_id: int, token: str, base_url: str, video: Path, passes: list[Pass], played: list,
          warm_photo: Path, args: argparse.Namespace, logs: Path) -> dict:  # fmt: skip
     """Play the video once at the gate through camera_ingest's reader and a worker; the scored clips."""
-    client = get_redis(env["REDIS_URL"])
-    send = celery_sender(env["REDIS_URL"])
-    worker = celery_worker(env, logs / f"worker-{gate_id}.log", 1, queues="recognize")
-    worker.start()
-    try:
-        warm_up(client, send, gate_id, 1, warm_photo)
-        latest = client.xrevrange(gate_stream_key(gate_id), count=1)
-        poller = GatePoller(base_url, gate_id, token, cursor=latest[0][0] if latest else "0").start()
-        settings = ReaderSettings(fps=args.fps, max_in_flight=args.in_flight)
-        reader = GateReader(gate_id, str(video), settings, client, send)
-        started = time.monotonic()
-        reader.start()
-        reader.join()
-        drained = wait_gate_idle(client, gate_id, 120)
-        elapsed = time.monotonic() - started
-        time.sleep(2.0)
-        received = poller.stop()
-    finally:
-        worker.stop()
-    result = score(passes, played, reader.playback_started_at, received)
-    return result | {"frames_sent": reader.stats.sent, "frames_dropped": reader.stats.dropped,
-                     "frames_per_s": round(reader.stats.sent / elapsed, 2), "drained": drained}  # fmt: skip
+    settings = ReaderSettings(fps=args.fps, max_in_flight=args.in_flight)
+    run = play_at_gate(env, gate_id, token, base_url, video, settings, 1, warm_photo, logs / f"worker-{gate_id}.log")
+    return score(passes, played, run.playback_started_at, run.received) | {
+        "frames_sent": run.frames_sent, "frames_dropped": run.frames_dropped,
+        "frames_per_s": round(run.frames_per_s, 2), "drained": run.drained,
+    }  # fmt: skip
 
 
 def run_bench(args: argparse.Namespace, env: dict, root: Path) -> dict:
