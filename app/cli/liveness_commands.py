@@ -72,6 +72,7 @@ def liveness_eval_command(folder: Path, threshold: float | None, k: int | None, 
         "apcer_at_bpcer_5pct",
         "worst_subject_apcer",
         "ms_per_face",
+        "cpu_ms_per_face",
         "not_tested",
     ):
         click.echo(f"{key:24s} {report[key]}")

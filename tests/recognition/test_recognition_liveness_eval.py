@@ -52,7 +52,7 @@ def test_liveness_eval_reports_the_error_rates_as_json(cli_app: Flask, subset: P
     # These two subjects' live faces score high and their printed photos low: nothing is wrong at 0.1.
     assert report["bpcer"] == 0.0 and report["apcer"] == 0.0 and report["worst_subject_apcer"] == 0.0
     assert report["apcer_at_bpcer_1pct"] == 0.0 and report["apcer_at_bpcer_5pct"] == 0.0
-    assert 0 < report["ms_per_face"] < 1000
+    assert 0 < report["ms_per_face"] < 1000 and 0 < report["cpu_ms_per_face"] < 1000
     # Tracks of 5 consecutive frames: 4 per clip of 8.
     assert report["pooled"]["live"] == 8 and report["pooled"]["attacks"] == 8
     # Each half's threshold is chosen on its own live frames and measured on the other subject.
