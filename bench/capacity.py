@@ -22,7 +22,6 @@ import os
 import random
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +43,7 @@ from testkit.gate_poller import GatePoller
 from testkit.processes import REPO_ROOT, ManagedProcess, celery_worker, web_app
 from testkit.scenes import FRAME_SIZE, Pass, background, one_face, paste_walker
 from testkit.scoring import datetime_seconds, percentile
-from testkit.site import drop_scratch, enrol_and_train, pick_people, scratch_environment, wait_gate_idle, warm_up
+from testkit.site import enrol_and_train, pick_people, scratch_site, wait_gate_idle, warm_up
 
 # Where a visitor stands: alone in the middle, or two side by side.
 CENTRE, LEFT, RIGHT = 320, 160, 480
@@ -343,17 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if not (args.faces / "people").is_dir() or min(args.gate_counts) < 1:
         sys.exit("need a --faces folder with people/ and strangers/ and gate counts >= 1")
-    redis.Redis.from_url(args.redis_url).flushdb()
-    with tempfile.TemporaryDirectory(prefix="facegate-capacity-") as tmp:
-        root = Path(tmp)
-        env = scratch_environment(args.mysql_url, args.redis_url, root)
-        os.environ.update(env)
-        env = {**os.environ, **env}
-        try:
-            summary = run_bench(args, env, root)
-        finally:
-            drop_scratch(args.mysql_url, env)
-            redis.Redis.from_url(args.redis_url).flushdb()
+    with scratch_site(args.mysql_url, args.redis_url) as (env, root):
+        summary = run_bench(args, env, root)
     if args.json:
         print(json.dumps(summary))
         return 0

@@ -16,10 +16,8 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
-import redis
 from flask_migrate import upgrade
 
 from app import create_app
@@ -34,7 +32,7 @@ from testkit.playback import play_at_gate
 from testkit.processes import REPO_ROOT, web_app
 from testkit.scenes import Pass, one_face, plan_passes, write_scene
 from testkit.scoring import percentile, score_run
-from testkit.site import drop_scratch, enrol_and_train, pick_people, scratch_environment
+from testkit.site import enrol_and_train, pick_people, scratch_site
 
 # Per-run counts that the summary adds up over the runs and the table shows.
 EVENT_COUNTS = (
@@ -222,19 +220,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.passes < 1 or not (args.faces / "people").is_dir():
         sys.exit("need --passes >= 1 and a --faces folder with people/ and strangers/")
-    redis.Redis.from_url(args.redis_url).flushdb()
-    with tempfile.TemporaryDirectory(prefix="facegate-bench-") as tmp:
-        root = Path(tmp)
-        env = scratch_environment(args.mysql_url, args.redis_url, root)
-        # Repeated people come back well after the cooldown; a face gone for gap_s ends its track.
-        env |= {"FACEGATE_COOLDOWN_S": str(args.gap_s), "FACEGATE_TRACK_GAP_S": str(min(2.0, args.gap_s * 0.6))}
-        os.environ.update(env)
-        env = {**os.environ, **env}
-        try:
-            summary, settings = run_bench(args, env, root)
-        finally:
-            drop_scratch(args.mysql_url, env)
-            redis.Redis.from_url(args.redis_url).flushdb()
+    # Repeated people come back well after the cooldown; a face gone for gap_s ends its track.
+    timing = {"FACEGATE_COOLDOWN_S": str(args.gap_s), "FACEGATE_TRACK_GAP_S": str(min(2.0, args.gap_s * 0.6))}
+    with scratch_site(args.mysql_url, args.redis_url, timing) as (env, root):
+        summary, settings = run_bench(args, env, root)
     if args.json:
         print(json.dumps(summary | {"settings": settings}))
     else:

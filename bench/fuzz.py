@@ -20,10 +20,8 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
-import redis
 from flask_migrate import upgrade
 
 from app import create_app
@@ -31,7 +29,7 @@ from app.accounts import create_gate
 from testkit import fuzz
 from testkit.cameras import square_video
 from testkit.processes import REPO_ROOT, ManagedProcess, free_port, gunicorn_app, python_module
-from testkit.site import drop_scratch, scratch_environment
+from testkit.site import scratch_site
 
 STREAM_SECRET = "bench-fuzz-stream-secret-0123456789"
 
@@ -116,18 +114,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run both fuzzes and print the table or JSON; exit status 1 when anything got through."""
     args = parse_args(argv)
-    redis.Redis.from_url(args.redis_url).flushdb()
-    with tempfile.TemporaryDirectory(prefix="facegate-fuzz-") as tmp:
-        root = Path(tmp)
-        env = scratch_environment(args.mysql_url, args.redis_url, root)
-        env.update(FACEGATE_EVENTS_MAX_WAIT_S="0.5", FACEGATE_API_TOKEN_MAX_FAILURES="1000000000")
-        os.environ.update(env)
-        env = {**os.environ, **env}
-        try:
-            result = {"api": fuzz_api(args, env, root), "stream": fuzz_stream(args, root)}
-        finally:
-            drop_scratch(args.mysql_url, env)
-            redis.Redis.from_url(args.redis_url).flushdb()
+    quick = {"FACEGATE_EVENTS_MAX_WAIT_S": "0.5", "FACEGATE_API_TOKEN_MAX_FAILURES": "1000000000"}
+    with scratch_site(args.mysql_url, args.redis_url, quick) as (env, root):
+        result = {"api": fuzz_api(args, env, root), "stream": fuzz_stream(args, root)}
     if args.json:
         print(json.dumps(result))
     else:

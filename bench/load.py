@@ -22,7 +22,6 @@ import os
 import random
 import re
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -43,7 +42,7 @@ from app.models import Log
 from app.redis_client import get_redis
 from testkit.processes import REPO_ROOT, gunicorn_app
 from testkit.scoring import percentile
-from testkit.site import drop_scratch, scratch_environment
+from testkit.site import scratch_site
 
 ADMIN_PASSWORD = "load-admin-password"
 INSERT_CHUNK = 20_000
@@ -310,17 +309,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the load benchmark and print its table or JSON."""
     args = parse_args(argv)
-    redis.Redis.from_url(args.redis_url).flushdb()
-    with tempfile.TemporaryDirectory(prefix="facegate-load-") as tmp:
-        root = Path(tmp)
-        env = scratch_environment(args.mysql_url, args.redis_url, root)
-        os.environ.update(env)
-        env = {**os.environ, **env}
-        try:
-            result = run_load(args, env, root)
-        finally:
-            drop_scratch(args.mysql_url, env)
-            redis.Redis.from_url(args.redis_url).flushdb()
+    with scratch_site(args.mysql_url, args.redis_url) as (env, root):
+        result = run_load(args, env, root)
     if args.json:
         print(json.dumps(result))
     else:

@@ -15,12 +15,10 @@ import contextlib
 import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import redis
 from flask_migrate import upgrade
 
 from app import create_app
@@ -32,7 +30,7 @@ from testkit.mqtt import EventLoad, MqttRecorder, mqtt_publisher
 from testkit.processes import REPO_ROOT, ManagedProcess, free_port, wait_until
 from testkit.scoring import percentile
 from testkit.servers import private_mosquitto
-from testkit.site import drop_scratch, scratch_environment
+from testkit.site import scratch_site
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -147,17 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.gates < 1 or args.rate <= 0 or args.duration_s <= 0:
         sys.exit("need --gates >= 1, --rate > 0 and --duration-s > 0")
-    redis.Redis.from_url(args.redis_url).flushdb()
-    with tempfile.TemporaryDirectory(prefix="facegate-bench-mqtt-") as tmp:
-        root = Path(tmp)
-        env = scratch_environment(args.mysql_url, args.redis_url, root)
-        os.environ.update(env)
-        env = {**os.environ, **env}
-        try:
-            result = run_bench(args, env, root)
-        finally:
-            drop_scratch(args.mysql_url, env)
-            redis.Redis.from_url(args.redis_url).flushdb()
+    with scratch_site(args.mysql_url, args.redis_url) as (env, root):
+        result = run_bench(args, env, root)
     if args.json:
         print(json.dumps(result))
     else:

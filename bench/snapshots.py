@@ -17,7 +17,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -26,7 +25,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import redis
 from flask_migrate import upgrade
 
 from app import create_app
@@ -42,7 +40,7 @@ from app.redis_client import get_redis
 from camera_ingest.reader import encode_jpeg
 from testkit.processes import REPO_ROOT
 from testkit.scenes import background, scene_frame
-from testkit.site import drop_scratch, scratch_environment
+from testkit.site import scratch_site
 
 
 def timed(work: Callable[[int], None], count: int) -> list[float]:
@@ -137,18 +135,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.decisions < 1 or not (args.faces / "people").is_dir():
         sys.exit("need --decisions >= 1 and a --faces folder with people/")
-    redis.Redis.from_url(args.redis_url).flushdb()
-    with tempfile.TemporaryDirectory(prefix="facegate-bench-") as tmp:
-        env = scratch_environment(args.mysql_url, args.redis_url, Path(tmp))
-        os.environ.update(env)
-        try:
-            flask_app = create_app()
-            with flask_app.app_context():
-                upgrade(directory=str(REPO_ROOT / "migrations"))
-                results = measure(args)
-        finally:
-            drop_scratch(args.mysql_url, env)
-            redis.Redis.from_url(args.redis_url).flushdb()
+    with scratch_site(args.mysql_url, args.redis_url):
+        flask_app = create_app()
+        with flask_app.app_context():
+            upgrade(directory=str(REPO_ROOT / "migrations"))
+            results = measure(args)
     if args.json:
         print(json.dumps({"measurements": results}))
     else:
