@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import redis
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
@@ -81,7 +82,16 @@ def _http_error(error: HTTPException) -> Response | HTTPException:
     return json_error(error.code or 500, error.description or error.name, kept)
 
 
+def _redis_error(error: redis.RedisError) -> Response:
+    if not request.path.startswith(API_PREFIX):
+        raise error
+    # The gate clients and scripts retry; they need to know it is the event stream, not their request.
+    return json_error(503, f"event stream unavailable, try again later: {error}", {"Retry-After": "1"})
+
+
 def register_api_errors(flask_app: Flask) -> None:
-    """Answer ApiError anywhere, and every HTTP error under /api/, as JSON `{"error": ...}`."""
+    """Answer ApiError anywhere, and every HTTP error under /api/, as JSON `{"error": ...}`; Redis being unreachable
+    under /api/ is a JSON 503 with Retry-After."""
     flask_app.register_error_handler(ApiError, _api_error)
     flask_app.register_error_handler(HTTPException, _http_error)
+    flask_app.register_error_handler(redis.RedisError, _redis_error)

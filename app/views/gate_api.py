@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import redis
 from flask import Blueprint, current_app, request
 
 from app.accounts import gate_for_token
@@ -79,10 +78,7 @@ def door(gate_id: int):
         report = parse_report(body)
     except DoorReportError as exc:
         raise ApiError(400, str(exc)) from None
-    try:
-        published = record_report(get_redis(current_app.config["REDIS_URL"]), gate, report, current_app.config)
-    except redis.RedisError as exc:
-        raise ApiError(503, f"event stream unavailable, report again later: {exc}") from None
+    published = record_report(get_redis(current_app.config["REDIS_URL"]), gate, report, current_app.config)
     alarms = MetricsBatch()
     for event in published:
         if event.type in ALARM_KINDS:

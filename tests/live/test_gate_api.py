@@ -162,6 +162,18 @@ def test_an_id_out_of_range_is_a_json_400(client, gates, gate_path) -> None:
         assert response.status_code == 400 and "gate id" in response.get_json()["error"]
 
 
+def test_an_unreachable_event_stream_is_a_json_503_the_gate_retries(client, gates, app, monkeypatch) -> None:
+    gate_id, token = gates["front"]
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens on port 1
+    polls = client.get(f"/api/gates/{gate_id}/events", headers=auth(token))
+    closed = {"id": uuid.uuid4().hex, "event": "closed", "at": "2026-01-01T08:00:00+00:00"}
+    door = client.post(f"/api/gates/{gate_id}/door", json=closed, headers=auth(token))
+    for response in (polls, door):
+        assert response.status_code == 503, response.data
+        assert "event stream unavailable" in response.get_json()["error"]
+        assert response.headers["Retry-After"] == "1"
+
+
 def test_unknown_paths_and_methods_under_api_are_json(client, gates) -> None:
     gate_id, token = gates["front"]
     for path in ("/api/gates/-1/events", "/api/gates/abc/events", "/api/nothing"):
