@@ -177,15 +177,14 @@ def run_gates(site: Site, n: int, args: argparse.Namespace) -> dict:
     settings = ReaderSettings(fps=args.fps, max_in_flight=args.in_flight)
     readers = [GateReader(gate_id, str(video), settings, client, send) for gate_id, _t, video, _v in gates]
     stages_before = stage_totals(client)
-    cpu_before = {name: tree_cpu_seconds(pid) for name, pid in processes(site).items()}
+    cpu_before = cpu_seconds(site)
     started = time.monotonic()
     for reader in readers:
         reader.start()
     for reader in readers:
         reader.join()
     played = time.monotonic() - started
-    cpu = {f"cpu_{name}_pct": 100 * (tree_cpu_seconds(pid) - cpu_before[name]) / played
-           for name, pid in processes(site).items()}  # fmt: skip
+    cpu = {f"cpu_{name}_pct": 100 * (used - cpu_before[name]) / played for name, used in cpu_seconds(site).items()}
     load = os.getloadavg()[0]
     drained = all(wait_gate_idle(client, gate_id, 60) for gate_id, *_ in gates)
     time.sleep(2.0)
@@ -219,10 +218,14 @@ def run_gates(site: Site, n: int, args: argparse.Namespace) -> dict:
     }
 
 
-def processes(site: Site) -> dict[str, int]:
-    """The processes whose CPU a run measures: workers, web app, this process (camera_ingest's readers and the
-    gate clients)."""
-    return {"workers": site.workers.proc.pid, "web": site.web.proc.pid, "ingest_and_clients": os.getpid()}
+def cpu_seconds(site: Site) -> dict[str, float]:
+    """CPU seconds used so far by the workers (with their children), the web app (with its children) and this
+    process alone, not its children (camera_ingest's readers and the gate clients)."""
+    return {
+        "workers": tree_cpu_seconds(site.workers.proc.pid),
+        "web": tree_cpu_seconds(site.web.proc.pid),
+        "ingest_and_clients": time.process_time(),
+    }
 
 
 def build_site(args: argparse.Namespace, env: dict[str, str], root: Path) -> tuple[Site, Path]:
