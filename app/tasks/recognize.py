@@ -18,6 +18,7 @@ from app.gates.decide import FrameResult, decide_frame
 from app.gates.decided_tracks import Decided, decided_faces
 from app.gates.decision_faces import stash_decision_faces, stash_ended_track_faces
 from app.gates.deliver import deliver_pending
+from app.gates.faces_seen import record_faces
 from app.gates.gate_rules import rules_for_gate
 from app.gates.in_flight import release_slot
 from app.gates.votes import frame_votes, pooled_classifier
@@ -76,6 +77,8 @@ def recognize(gate_id: int, seq: int, captured_at: float, jpeg_b64: str) -> None
             return [face.decided for face in decided]
 
         results = identify_frame(rgb, model, recognizer, timings, skip=already_decided)
+        # camera_ingest paces the gate's frames by what its camera showed (docs/capacity.md).
+        record_faces(client, gate_id, captured_at, len(results), sum(not face.skipped for face in results))
         if rgb is not None:
             labels = [face.identity for face in decided]
             keep_frame(client, gate_id, seq, captured_at, jpeg_b64, results, config["LIVE_VIEW"], labels)

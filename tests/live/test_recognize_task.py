@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.accounts import create_gate, create_staff
 from app.gates.camera_view import latest_view
 from app.gates.decide import window_key
+from app.gates.faces_seen import read_faces_seen
 from app.gates.in_flight import in_flight_key, take_slot
 from app.gates.stream import gate_stream_key
 from app.models import DecisionFace, Log
@@ -117,3 +118,6 @@ def test_a_lingering_person_is_decided_once_and_not_embedded_again(db, rds, gate
     [track] = json.loads(rds.get(window_key(gate.id)))["tracks"]
     # Tracked to the last frame, embedded only until the decision (MIN_VOTES agreeing frames, 5 here).
     assert track["decided"] and track["last_seq"] == 30 and track["emb_n"] <= 10
+    # What camera_ingest paces by: a face in the last frame, the last one to identify about a second in.
+    seen = read_faces_seen(rds, gate.id)
+    assert seen.faces_at == pytest.approx(1002.9) and 1000.3 < seen.undecided_at < 1001.0
