@@ -226,6 +226,10 @@ class Config:
         self.INGEST_MAX_IN_FLIGHT = _env_int("FACEGATE_INGEST_MAX_IN_FLIGHT", 4)
         self.INGEST_RELOAD_S = _env_float("FACEGATE_INGEST_RELOAD_S", 10.0)
         self.INGEST_JPEG_QUALITY = _env_int("FACEGATE_INGEST_JPEG_QUALITY", 85)
+        # Pacing (docs/capacity.md): at most this many frames/s while the only faces in view are decided, and while
+        # nobody is in view and nothing moves; both equal to INGEST_FPS turn it off. The defaults never exceed it.
+        self.INGEST_DECIDED_FPS = _env_float("FACEGATE_INGEST_DECIDED_FPS", min(5.0, self.INGEST_FPS))
+        self.INGEST_IDLE_FPS = _env_float("FACEGATE_INGEST_IDLE_FPS", min(2.0, self.INGEST_FPS))
 
         # Integrations (docs/integrations.md): the MQTT publisher is off while FACEGATE_MQTT_URL is empty.
         self.MQTT_URL = _env_str("FACEGATE_MQTT_URL", "")
@@ -307,6 +311,11 @@ class Config:
                                   f"together; got {path!r}")  # fmt: skip
         if self.CAMERA_CA_FILE and not Path(self.CAMERA_CA_FILE).is_file():
             raise ConfigError(f"FACEGATE_CAMERA_CA_FILE must name a PEM file, got {self.CAMERA_CA_FILE!r}")
+        for name, paced in (("FACEGATE_INGEST_DECIDED_FPS", self.INGEST_DECIDED_FPS),
+                            ("FACEGATE_INGEST_IDLE_FPS", self.INGEST_IDLE_FPS)):
+            if not 0 < paced <= self.INGEST_FPS:  # also refuses NaN
+                raise ConfigError(f"{name} must be positive and at most FACEGATE_INGEST_FPS ({self.INGEST_FPS}), "
+                                  f"got {paced}")  # fmt: skip
         if not 1 <= self.INGEST_JPEG_QUALITY <= 100:
             raise ConfigError(f"FACEGATE_INGEST_JPEG_QUALITY must be 1-100, got {self.INGEST_JPEG_QUALITY}")
         if not 0.0 <= self.LIVENESS_THRESHOLD <= 1.0:  # also refuses NaN

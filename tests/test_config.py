@@ -68,6 +68,9 @@ def test_every_process_stops_at_start_without_a_database_url(repo_root, tmp_path
         ("FACEGATE_SECOND_EMBEDDER", "yes", "FACEGATE_SECOND_EMBEDDER must be one of dlib, none"),
         ("FACEGATE_TIMEZONE", "Mars/Olympus", "FACEGATE_TIMEZONE must be a time zone name"),
         ("FACEGATE_INGEST_FPS", "nan", "FACEGATE_INGEST_FPS must be at least"),
+        ("FACEGATE_INGEST_DECIDED_FPS", "0", "FACEGATE_INGEST_DECIDED_FPS must be positive and at most"),
+        ("FACEGATE_INGEST_IDLE_FPS", "12", "FACEGATE_INGEST_IDLE_FPS must be positive and at most"),
+        ("FACEGATE_INGEST_IDLE_FPS", "nan", "FACEGATE_INGEST_IDLE_FPS must be positive and at most"),
         ("FACEGATE_LOG_RETENTION_DAYS", "-1", "FACEGATE_LOG_RETENTION_DAYS must be at least 0"),
         ("FACEGATE_DEMO", "maybe", "FACEGATE_DEMO must be true or false"),
         ("FACEGATE_LIVENESS_THRESHOLD", "1.5", "FACEGATE_LIVENESS_THRESHOLD must be 0-1"),
@@ -88,6 +91,12 @@ def test_bad_settings_are_clear_errors_at_start(site_env, name, value, message) 
 def test_a_production_environment_is_accepted(site_env) -> None:
     config = Config()
     assert config.DEMO is False and config.SECRET_KEY == "k" * 32
+
+
+def test_pacing_defaults_never_exceed_the_sampling_rate(site_env) -> None:
+    assert (Config().INGEST_DECIDED_FPS, Config().INGEST_IDLE_FPS) == (5.0, 2.0)
+    site_env.setenv("FACEGATE_INGEST_FPS", "3")  # a site that samples slowly keeps starting after the upgrade
+    assert (Config().INGEST_DECIDED_FPS, Config().INGEST_IDLE_FPS) == (3.0, 2.0)
 
 
 def test_mysql_engines_ping_and_use_utf8mb4() -> None:
