@@ -52,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = ReaderSettings(
         fps=args.fps, max_in_flight=args.max_in_flight, jpeg_quality=config.INGEST_JPEG_QUALITY, loop_files=args.loop,
         ca_file=config.CAMERA_CA_FILE or None,
+        # --fps may sample more slowly than the configuration: the paced rates never exceed it.
+        decided_fps=min(config.INGEST_DECIDED_FPS, args.fps), idle_fps=min(config.INGEST_IDLE_FPS, args.fps),
     )
     supervisor = Supervisor(settings, get_redis(config.REDIS_URL), celery_sender(config.REDIS_URL))
     stop = threading.Event()
@@ -60,7 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     publishing.start()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    logger.info("camera_ingest: %.1f fps, at most %d frames in flight per gate", args.fps, args.max_in_flight)
+    logger.info(
+        "camera_ingest: %.1f fps (%.1f with decided faces only, %.1f idle), at most %d frames in flight per gate",
+        args.fps, settings.decided_fps, settings.idle_fps, args.max_in_flight,
+    )
     supervisor.run(lambda: active_gate_sources(engine, only), args.reload_s, stop)
     publishing.join(timeout=10)
     publisher.publish()

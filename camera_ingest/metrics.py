@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
 # Reader counter -> shared metric name.
 COUNTER_NAMES = {
     "sampled": "frames_received",
+    "paced": "frames_paced",
     "dropped": "frames_dropped",
     "sent": "frames_sent",
     "send_errors": "frame_send_errors",

@@ -1,4 +1,5 @@
-"""One gate's camera reader: open (with backoff), sample at a fixed rate, drop when the gate is full, send."""
+"""One gate's camera reader: open (with backoff), sample at a fixed rate, pace (camera_ingest/pacing.py), drop when
+the gate is full, send."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ import numpy as np
 import redis
 
 from app.cameras import CameraError, CameraSource, as_camera_source, open_camera, parse_source
+from app.gates.faces_seen import read_faces_seen
 from app.gates.in_flight import release_slot, take_slot
 from app.observability.logfmt import logfmt
+from camera_ingest.pacing import Pacer
 
 logger = logging.getLogger(__name__)
 
@@ -25,10 +28,14 @@ FrameSender = Callable[[int, int, float, bytes], None]
 
 @dataclass
 class ReaderSettings:
-    """How a reader samples and sends: frames per second, frames in flight per gate, JPEG quality, backoff, looping,
-    and the site CA that https:// camera streams must be signed by."""
+    """How a reader samples and sends: frames per second, the paced rates (at most decided_fps frames/s while the
+    only faces in view are decided, idle_fps while nobody is in view and nothing moves; None: fps, no pacing), frames
+    in flight per gate, JPEG quality, backoff, looping, and the site CA that https:// camera streams must be signed
+    by."""
 
     fps: float = 10.0
+    decided_fps: float | None = None
+    idle_fps: float | None = None
     max_in_flight: int = 4
     jpeg_quality: int = 85
     backoff_start_s: float = 1.0
@@ -44,6 +51,7 @@ class ReaderStats:
     frames_read: int = 0
     sampled: int = 0
     sent: int = 0
+    paced: int = 0
     dropped: int = 0
     send_errors: int = 0
     open_failures: int = 0
@@ -81,6 +89,7 @@ class GateReader(threading.Thread):
         # Wall-clock time the latest opening started reading (a file's frame i plays at this + i / its fps).
         self.playback_started_at: float | None = None
         self._client, self._send = client, send
+        self._pacer = Pacer(settings.fps, settings.decided_fps or settings.fps, settings.idle_fps or settings.fps)
         self._stop_event = threading.Event()
         self._is_file = isinstance(parse_source(self.source), str) and "://" not in self.source
 
@@ -137,8 +146,22 @@ class GateReader(threading.Thread):
                 continue
             next_due = max(next_due + interval, elapsed)
             self.stats.sampled += 1
+            if self._paced_out(bgr, captured_at):
+                self.stats.paced += 1
+                continue
             self._offer(bgr, captured_at)
         return index > 0
+
+    def _paced_out(self, bgr: np.ndarray, captured_at: float) -> bool:
+        """Whether pacing holds the frame back (never when pacing is off, nor when Redis cannot say what the workers
+        saw: then the frame goes, and take_slot reports the error)."""
+        if not self._pacer.active:
+            return False
+        try:
+            seen = read_faces_seen(self._client, self.gate_id)
+        except redis.RedisError:
+            seen = None
+        return not self._pacer.wants(bgr, captured_at, seen)
 
     def _offer(self, bgr: np.ndarray, captured_at: float) -> None:
         """Send the frame if the gate has a free slot, else drop (and count) it."""
@@ -163,3 +186,4 @@ class GateReader(threading.Thread):
                 release_slot(self._client, self.gate_id, seq)
             return
         self.stats.sent += 1
+        self._pacer.sent(captured_at)

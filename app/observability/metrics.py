@@ -37,6 +37,9 @@ class MetricSpec:
 
 COUNTERS = {
     "frames_received": MetricSpec("Frames camera_ingest sampled from the gate's camera", ("gate",)),
+    "frames_paced": MetricSpec(
+        "Frames camera_ingest did not send because nobody new was in view (pacing, docs/capacity.md)", ("gate",)
+    ),
     "frames_dropped": MetricSpec("Frames dropped because the gate already had K frames in flight", ("gate",)),
     "frames_sent": MetricSpec("Frames queued for recognition", ("gate",)),
     "frame_send_errors": MetricSpec("Frames that could not be queued (broker or Redis unreachable)", ("gate",)),

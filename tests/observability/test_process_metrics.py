@@ -37,23 +37,24 @@ def rds(app, redis_client):
 
 
 def test_ingest_publishes_increments_once_and_catches_up_after_a_failed_write(rds) -> None:
-    stats = {3: {"sampled": 10, "dropped": 2, "sent": 8, "send_errors": 0, "open_failures": 1}}
+    stats = {3: {"sampled": 14, "paced": 4, "dropped": 2, "sent": 8, "send_errors": 0, "open_failures": 1}}
     publisher = StatsPublisher(rds, lambda: stats)
     assert publisher.publish()
     assert publisher.publish()  # nothing new: nothing added twice
-    assert read_counter(rds, "frames_received") == {("3",): 10.0}
+    assert read_counter(rds, "frames_received") == {("3",): 14.0}
+    assert read_counter(rds, "frames_paced") == {("3",): 4.0}
     assert read_counter(rds, "frames_dropped") == {("3",): 2.0}
     assert read_counter(rds, "camera_open_failures") == {("3",): 1.0}
 
     # Redis unreachable for one round: that round's increments arrive with the next one.
-    stats[3] = {**stats[3], "sampled": 15, "sent": 13}
+    stats[3] = {**stats[3], "sampled": 19, "sent": 13}
     unreachable = redis.Redis(port=free_port(), decode_responses=True, retry=Retry(NoBackoff(), 0))
     offline = StatsPublisher(unreachable, lambda: stats)
     offline._published = publisher._published
     assert not offline.publish()
-    stats[3] = {**stats[3], "sampled": 20, "sent": 18}
+    stats[3] = {**stats[3], "sampled": 24, "sent": 18}
     assert publisher.publish()
-    assert read_counter(rds, "frames_received") == {("3",): 20.0}
+    assert read_counter(rds, "frames_received") == {("3",): 24.0}
     assert read_counter(rds, "frames_sent") == {("3",): 18.0}
     assert process_id() in read_stamps(rds, "facegate:metrics:ingests")
 
