@@ -30,7 +30,7 @@ MOVED_SHARE = 0.005
 
 def thumbnail(bgr: np.ndarray) -> np.ndarray:
     """The frame as the small grey image motion is judged on."""
-    return cv2.cvtColor(cv2.resize(bgr, THUMBNAIL_SIZE, interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY)
+    return cv2.resize(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), THUMBNAIL_SIZE, interpolation=cv2.INTER_AREA)
 
 
 def moved(before: np.ndarray, after: np.ndarray) -> bool:
