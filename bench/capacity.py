@@ -3,15 +3,16 @@
 `python -m bench.capacity --faces DIR [--gates 1,2,4,6,8,10,12] [--json]` builds a scratch site (MariaDB database,
 Redis database it may flush), enrols people through the enrolment service, and renders one scene video per gate at
 10 frames/s: people arriving, lingering 2-10 s and leaving, some two at a time, strangers among them, a few seconds
-of nobody between visits (each gate its own random plan). For each N in turn it plays N of these videos through
-camera_ingest's reader at --fps each (backpressure and drops as in production) into the recognize workers, while
-one gate client per gate long-polls the gate endpoint; it stops raising N once the decision latency p50 exceeds
---max-p50-s or an event is lost. Per N: frames/s offered and processed, dropped, latency from the person's first
-frame to the event at the gate client (p50, p95), CPU % of the workers, of camera_ingest + gate clients (this
-process) and of the web app (100 % = one core), the core's mean ms per processed frame and the workers' CPU ms per
-processed frame (waiting for a busy CPU inflates the first, not the second), events lost, duplicated and wrong. The
-headline, `max_gates`, is the largest N with p50 <= --max-p50-s and nothing lost; with --peer, `peer` holds
-bench.peer's race with face_recognition (its frames/s ratio first), when that package is installed.
+of nobody between visits (each gate its own random plan), a webcam's sensor noise on every frame. For each N in turn
+it plays N of these videos through camera_ingest's reader at --fps each (pacing, backpressure and drops as in
+production; --no-pacing sends every frame) into the recognize workers, while one gate client per gate long-polls the
+gate endpoint; it stops raising N once the decision latency p50 exceeds --max-p50-s or an event is lost. Per N:
+frames/s offered and processed, paced (not sent: pacing), dropped, latency from the person's first frame to the
+event at the gate client (p50, p95), CPU % of the workers, of camera_ingest + gate clients (this process) and of the
+web app (100 % = one core), the core's mean ms per processed frame and the workers' CPU ms per processed frame
+(waiting for a busy CPU inflates the first, not the second), events lost, duplicated and wrong. The headline,
+`max_gates`, is the largest N with p50 <= --max-p50-s and nothing lost; with --peer, `peer` holds bench.peer's race
+with face_recognition (its frames/s ratio first), when that package is installed.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
+import numpy as np
 import redis
 from flask_migrate import upgrade
 
@@ -49,6 +51,8 @@ from testkit.site import enrol_and_train, pick_people, scratch_site, wait_gate_i
 CENTRE, LEFT, RIGHT = 320, 160, 480
 STAGES = ("detect", "align", "embed", "classify")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# A webcam's sensor noise, in grey levels (standard deviation per pixel and frame).
+SENSOR_NOISE = 3.0
 
 
 @dataclass(frozen=True)
@@ -84,17 +88,21 @@ def plan_gate(rng: random.Random, people: dict[str, list[Path]], strangers: list
         t = max(v.walk.end_s for v in walks)
 
 
-def write_gate_scene(path: Path, visits: list[Visit], total_s: float, fps: float) -> Path:
-    """The gate's camera as a video file: the corridor, and every visitor in view at their place."""
+def write_gate_scene(path: Path, visits: list[Visit], total_s: float, fps: float, seed: int) -> Path:
+    """The gate's camera as a video file: the corridor, every visitor in view at their place, and a camera sensor's
+    noise (a new draw each frame, sigma SENSOR_NOISE grey levels), so that no two frames of an empty corridor are
+    the same."""
     backdrop = background()
     photos = {v.walk.photo: cv2.imread(str(v.walk.photo)) for v in visits}
+    rng = np.random.default_rng(seed)
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, FRAME_SIZE)
     for index in range(int(total_s * fps)):
         frame = backdrop.copy()
         for visit in visits:
             if visit.walk.start_s <= index / fps < visit.walk.end_s:
                 paste_walker(frame, photos[visit.walk.photo], index, visit.centre_x)
-        writer.write(frame)
+        noise = rng.normal(0.0, SENSOR_NOISE, size=frame.shape).astype(np.float32)
+        writer.write(np.clip(frame + noise, 0, 255).astype(np.uint8))
     writer.release()
     return path
 
@@ -174,7 +182,9 @@ def run_gates(site: Site, n: int, args: argparse.Namespace) -> dict:
     for gate_id, token, _video, _visits in gates:
         latest = client.xrevrange(gate_stream_key(gate_id), count=1)
         pollers[gate_id] = GatePoller(site.web.url, gate_id, token, cursor=latest[0][0] if latest else "0").start()
-    settings = ReaderSettings(fps=args.fps, max_in_flight=args.in_flight)
+    # camera_ingest's own pacing (FACEGATE_INGEST_DECIDED_FPS, _IDLE_FPS, as `python -m camera_ingest` applies them).
+    paced = {} if args.no_pacing else {"decided_fps": args.decided_fps, "idle_fps": args.idle_fps}
+    settings = ReaderSettings(fps=args.fps, max_in_flight=args.in_flight, **paced)
     readers = [GateReader(gate_id, str(video), settings, client, send) for gate_id, _t, video, _v in gates]
     stages_before = stage_totals(client)
     cpu_before = cpu_seconds(site)
@@ -197,11 +207,13 @@ def run_gates(site: Site, n: int, args: argparse.Namespace) -> dict:
     core_ms = sum(stages_after[s][0] - stages_before.get(s, (0.0, 0.0))[0] for s in STAGES) * 1000 / max(frames, 1)
     latencies = [value for score in scores for value in score["latencies"]]
     sent, dropped = sum(r.stats.sent for r in readers), sum(r.stats.dropped for r in readers)
+    paced = sum(r.stats.paced for r in readers)
     return {
         "gates": n,
         "visits": sum(s["visits"] for s in scores),
-        "offered_fps": round((sent + dropped) / played, 1),
+        "offered_fps": round((sent + dropped + paced) / played, 1),
         "processed_fps": round(frames / played, 1),
+        "paced": paced,
         "dropped": dropped,
         "latency_p50_s": percentile(latencies, 50),
         "latency_p95_s": percentile(latencies, 95),
@@ -245,7 +257,7 @@ def build_site(args: argparse.Namespace, env: dict[str, str], root: Path) -> tup
         upgrade(directory=str(REPO_ROOT / "migrations"))
         for index in range(max(args.gate_counts)):
             visits = plan_gate(random.Random(args.seed * 1000 + index), people, strangers, args.duration_s)
-            video = write_gate_scene(root / f"gate-{index}.avi", visits, args.duration_s, args.fps)
+            video = write_gate_scene(root / f"gate-{index}.avi", visits, args.duration_s, args.fps, args.seed + index)
             gate, token = create_gate(f"Capacity {index}", str(video))
             gates.append((gate.id, token, video, visits))
         names = [f"Capacity {index}" for index in range(len(gates))]
@@ -296,13 +308,15 @@ def run_bench(args: argparse.Namespace, env: dict[str, str], root: Path) -> dict
         "per_n": rows,
         "peer": peer_race(args) if args.peer else None,
         "settings": {
-            "fps_per_gate": args.fps, "in_flight_per_gate": args.in_flight, "worker_processes": args.workers,
+            "fps_per_gate": args.fps, "in_flight_per_gate": args.in_flight,
+            "pacing": None if args.no_pacing else {"decided_fps": args.decided_fps, "idle_fps": args.idle_fps},
+ "worker_processes": args.workers,
             "people": args.people, "duration_s": args.duration_s, "max_p50_s": args.max_p50_s, "cpus": os.cpu_count(),
         },
     }  # fmt: skip
 
 
-COLUMNS = ("gates", "visits", "offered_fps", "processed_fps", "dropped", "latency_p50_s", "latency_p95_s",
+COLUMNS = ("gates", "visits", "offered_fps", "processed_fps", "paced", "dropped", "latency_p50_s", "latency_p95_s",
            "core_ms_per_frame", "worker_cpu_ms_per_frame", "cpu_workers_pct", "cpu_ingest_and_clients_pct",
            "cpu_web_pct", "lost", "duplicated", "wrong", "load_avg_1m")  # fmt: skip
 
@@ -321,6 +335,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration-s", type=float, default=45.0, help="seconds of scene per gate and run")
     parser.add_argument("--fps", type=float, default=10.0, help="frames per second each gate's camera offers")
     parser.add_argument("--in-flight", type=int, default=4, help="camera_ingest's K: frames in flight per gate")
+    parser.add_argument("--decided-fps", type=float, default=5.0, help="FACEGATE_INGEST_DECIDED_FPS (its default)")
+    parser.add_argument("--idle-fps", type=float, default=2.0, help="FACEGATE_INGEST_IDLE_FPS (its default)")
+    parser.add_argument("--no-pacing", action="store_true", help="camera_ingest's pacing off: send every frame")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="recognize worker processes")
     parser.add_argument("--people", type=int, default=12, help="people enrolled (first --enroll photos each)")
     parser.add_argument("--enroll", type=int, default=10, help="photos enrolled per person")
@@ -337,6 +354,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14", help="a Redis database the bench may flush")
     args = parser.parse_args(argv)
     args.gate_counts = [int(n) for n in args.gates.split(",")]
+    args.decided_fps, args.idle_fps = min(args.decided_fps, args.fps), min(args.idle_fps, args.fps)
     return args
 
 
