@@ -3,8 +3,10 @@
 - A face still to be identified was seen within the last RECENT_S: every frame goes (a decision needs votes).
 - Else a face was seen (all of them decided: someone lingering, or walking away): at most decided_fps frames/s, so
   the decided tracks stay alive and a newcomer beside them is seen within 1 / decided_fps.
-- Else nobody is in view: a frame goes when it differs from the last frame sent (someone stepping in), otherwise
-  at most idle_fps frames/s.
+- Else nobody is in view: a frame goes when it differs from the last frame sent (someone stepping in), and so does
+  every frame for RECENT_S after that (until the workers have seen the newcomer's face, the next frames may differ
+  too little from each other to count as motion, yet every one of them is a vote); otherwise at most idle_fps
+  frames/s.
 
 Motion is judged on a small grey thumbnail (area-averaged, which smooths away sensor noise and JPEG artefacts): enough
 of its pixels must change by more than a few grey levels.
@@ -50,6 +52,7 @@ class Pacer:
         self._last_sent_at: float | None = None
         self._reference: np.ndarray | None = None
         self._candidate: np.ndarray | None = None
+        self._moved_at: float | None = None
 
     def wants(self, bgr: np.ndarray, captured_at: float, seen: FacesSeen | None) -> bool:
         """Whether the frame captured at captured_at should be sent, given what the workers saw lately (seen; None
@@ -60,9 +63,12 @@ class Pacer:
         since = float("inf") if self._last_sent_at is None else captured_at - self._last_sent_at
         if _recent(seen.faces_at, captured_at):
             return since >= self._decided_interval - self._slack
-        if since >= self._idle_interval - self._slack or self._reference is None:
+        if _recent(self._moved_at, captured_at) or since >= self._idle_interval - self._slack:
             return True
-        return moved(self._reference, self._candidate)
+        if self._reference is None or moved(self._reference, self._candidate):
+            self._moved_at = captured_at
+            return True
+        return False
 
     def sent(self, captured_at: float) -> None:
         """Note that the frame last passed to wants was sent (motion is judged against it from now on)."""
