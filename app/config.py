@@ -183,7 +183,7 @@ class Config:
 
         # Recognition.
         self.DETECTOR = _env_str("FACEGATE_DETECTOR", "opencv")
-        self.EMBEDDER = _env_str("FACEGATE_EMBEDDER", "opencv")
+        self.EMBEDDER = _env_str("FACEGATE_EMBEDDER", "onnxruntime")
         self.MIN_FACE_PX = _env_int("FACEGATE_MIN_FACE_PX", 40)
         # Consulted only when FaceNet is unsure: "dlib" (the default) or "none".
         self.SECOND_EMBEDDER = _env_str("FACEGATE_SECOND_EMBEDDER", "dlib")

@@ -161,7 +161,7 @@ def main() -> None:
     for detector in DETECTORS:
         for embedder in EMBEDDERS:
             recognizer = Recognizer(detector=detector, embedder=embedder, model_dir=args.model_dir)
-            default = detector == "opencv" and embedder == "opencv"
+            default = detector == "opencv" and embedder == "onnxruntime"
             evaluation = evaluate(
                 recognizer, people_dir, strangers_dir, args.enroll, shipped_cohort(),
                 limit_people=None if default else args.other_pairs_people,

@@ -60,7 +60,7 @@ class Recognizer:
     scores each usable face's liveness."""
 
     detector: str = "opencv"
-    embedder: str = "opencv"
+    embedder: str = "onnxruntime"
     second: str = "dlib"
     model_dir: str | None = None
     limits: QualityLimits = field(default_factory=QualityLimits)

@@ -1,4 +1,4 @@
-"""FaceNet on OpenCV DNN and on Keras give the same embeddings; batching changes nothing."""
+"""FaceNet on ONNX Runtime, OpenCV DNN and Keras gives the same embeddings; batching changes nothing."""
 
 from __future__ import annotations
 
@@ -28,8 +28,9 @@ def crops(faces_dir: Path) -> np.ndarray:
 
 
 @pytest.mark.slow
-def test_opencv_batch_equals_one_by_one(crops: np.ndarray) -> None:
-    embedder = get_embedder("opencv")
+@pytest.mark.parametrize("backend", ["onnxruntime", "opencv"])
+def test_batch_equals_one_by_one(crops: np.ndarray, backend: str) -> None:
+    embedder = get_embedder(backend)
     batch = embed_faces(embedder, crops)
     single = np.concatenate([embed_faces(embedder, crops[i : i + 1]) for i in range(len(crops))])
     assert batch.shape == (4, 512)
@@ -46,10 +47,16 @@ def test_keras_and_opencv_agree_to_1e_5(crops: np.ndarray, keras_model_dir: Path
 
 
 @pytest.mark.slow
+def test_onnxruntime_and_opencv_agree_to_1e_5(crops: np.ndarray) -> None:
+    onnxruntime, opencv = (embed_faces(get_embedder(name), crops) for name in ("onnxruntime", "opencv"))
+    assert np.abs(onnxruntime - opencv).max() < 1e-5
+
+
+@pytest.mark.slow
 def test_same_person_is_closer_than_different_people(faces_dir: Path, crops: np.ndarray) -> None:
     rgb = read_image(faces_dir / "people" / "Alvaro_Uribe" / "Alvaro_Uribe_0003.jpg")
-    again = embed_faces(get_embedder("opencv"), align_face(rgb, get_detector("opencv", 40).detect(rgb)[0])[None])
-    similarity = embed_faces(get_embedder("opencv"), crops) @ again[0]
+    again = embed_faces(get_embedder(), align_face(rgb, get_detector("opencv", 40).detect(rgb)[0])[None])
+    similarity = embed_faces(get_embedder(), crops) @ again[0]
     assert similarity.argmax() == 0 and similarity[0] > 0.5
 
 
