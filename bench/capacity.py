@@ -310,7 +310,7 @@ def run_bench(args: argparse.Namespace, env: dict[str, str], root: Path) -> dict
         "settings": {
             "fps_per_gate": args.fps, "in_flight_per_gate": args.in_flight,
             "pacing": None if args.no_pacing else {"decided_fps": args.decided_fps, "idle_fps": args.idle_fps},
- "worker_processes": args.workers,
+            "worker_processes": args.workers,
             "people": args.people, "duration_s": args.duration_s, "max_p50_s": args.max_p50_s, "cpus": os.cpu_count(),
         },
     }  # fmt: skip

